@@ -1,0 +1,31 @@
+"""Start-up cost: the numeric path never imports sympy or pandas (STYLE.md, rule 10)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("sympy", "pandas")
+
+
+def modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    return {line.split(".")[0] for line in out.splitlines()}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import mobicost",
+        "import mobicost.cli",
+        "from mobicost.cli import main\nmain(['--help'], standalone_mode=False)",
+    ],
+)
+def test_numeric_path_stays_light(code):
+    loaded = modules_after(code)
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
