@@ -25,6 +25,7 @@ from .rules import (
     spatial_separable,
     standard,
 )
+from .network import Conventions, Layer, Network, mobilenet_v1, model
 from .variants import VARIANTS, Evaluation, Shape, Variant, evaluate
 
 __version__ = "0.1.0"
@@ -45,6 +46,8 @@ __all__ = [
     "fully_connected",
     "global_avg_pool",
     "grouped",
+    "mobilenet_v1",
+    "model",
     "output_size",
     "pointwise",
     "spatial_separable",

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .params import OUTPUT_PATH, POSITIVE_EXACT, POSITIVE_INT
+from .params import MODEL_NAME, OUTPUT_PATH, POSITIVE_EXACT, POSITIVE_INT
 from .render import FORMATS, Format, Report, render_rich, render_text, write_atomic
 from .rules import PADDINGS, MobicostError, Padding
 from .variants import VARIANTS, Shape
@@ -239,3 +239,133 @@ def formula(
     emit(
         formula_report.evaluation(names, shape, padding=pad, stride=stride, bias=bias), fmt, output
     )
+
+
+def convention_options(command: Any) -> Any:
+    """The counting conventions and the width rounding, shared by every network command."""
+    from .network import BIAS_POLICIES, BN_POLICIES, ROUNDINGS, UNITS
+
+    options = [
+        click.option(
+            "--rounding",
+            type=click.Choice(ROUNDINGS),
+            default="floor",
+            show_default=True,
+            help="Channels after alpha: floor = int(alpha C) (paper, Keras); slim = "
+            "max(floor, 8) (TF-Slim); div8 = nearest multiple of 8 (MobileNetV2, timm).",
+        ),
+        click.option(
+            "--unit",
+            type=click.Choice(UNITS),
+            default="macs",
+            show_default=True,
+            help="MACs (the paper's mult-adds) or FLOPs = 2 x MACs.",
+        ),
+        click.option(
+            "--bias",
+            type=click.Choice(BIAS_POLICIES),
+            default="none",
+            show_default=True,
+            help="Bias parameters: none (paper), fc (classifier only, Keras) or all.",
+        ),
+        click.option(
+            "--bn",
+            type=click.Choice(BN_POLICIES),
+            default="none",
+            show_default=True,
+            help="Batch-norm parameters: none (paper), affine (gamma, beta) or all "
+            "(+ moving mean and variance, Keras).",
+        ),
+        click.option(
+            "--classes",
+            type=POSITIVE_INT,
+            default=1000,
+            show_default=True,
+            help="Classifier outputs (TF-Slim checkpoints: 1001).",
+        ),
+        click.option(
+            "--head/--no-head",
+            default=True,
+            show_default=True,
+            help="Include the average pool and the fully connected classifier.",
+        ),
+        click.option(
+            "--pool-adds", is_flag=True, help="Count the average pool's additions as one op each."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def conventions_of(options: dict[str, Any]) -> Any:
+    """The :class:`~mobicost.network.Conventions` named by :func:`convention_options`."""
+    from .network import Conventions
+
+    return Conventions(
+        unit=options["unit"],
+        bias=options["bias"],
+        bn=options["bn"],
+        classes=options["classes"],
+        head=options["head"],
+        pool_adds=options["pool_adds"],
+    )
+
+
+_TABLE_EPILOG = """\b
+Examples:
+  mobicost table --alpha 0.5 --res 160        0.50 MobileNet-160 (paper Table 9: 76M, 1.32M)
+  mobicost table 0.75-MobileNet-128           the same model names as the paper ...
+  mobicost table MobileNet_v1_0.75_128        ... TF-Slim ...
+  mobicost table 0.75_MobileNet_medium        ... and seed 001 (medium = 192)
+  mobicost table --bias fc --bn all           Keras's count: 4,253,864 parameters
+  mobicost table --unit flops -f csv -o mobilenet.csv
+
+\b
+The paper's Table 1 prints the last depthwise stride as s2 on a 7x7 input, a
+known typo: mobicost, like every implementation, uses s1.
+"""
+
+
+@main.command(epilog=_TABLE_EPILOG, context_settings=CONTEXT)
+@click.argument("model", required=False, type=MODEL_NAME)
+@click.option("--alpha", type=POSITIVE_EXACT, help="Width multiplier, exact: 0.75 or 3/4.")
+@click.option("--res", "resolution", type=POSITIVE_INT, help="Input resolution (default 224).")
+@click.option("--rho", type=POSITIVE_EXACT, help="Resolution multiplier: res = round(224 rho).")
+@convention_options
+@format_options
+def table(
+    model: Any,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: Any,
+    fmt: Format,
+    output: str | None,
+    **options: Any,
+) -> None:
+    """MobileNet v1 layer by layer: MACs, parameters and shares, exact.
+
+    MODEL is a name such as 0.75-MobileNet-128 (or Conv-MobileNet, Shallow-MobileNet);
+    without it, --alpha and --res (or --rho) choose the model, 1.0 and 224 by default.
+    """
+    from .network import mobilenet_v1
+    from .network_report import layer_report
+
+    if resolution is not None and rho is not None:
+        raise click.UsageError("--res and --rho both set the resolution: give one")
+    if model is not None and (alpha, resolution, rho) != (None, None, None):
+        raise click.UsageError("give the model by name or by --alpha/--res/--rho, not both")
+    if model is not None:
+        alpha, resolution, architecture = model.alpha, model.resolution, model.architecture
+    else:
+        architecture = "mobilenet"
+    network = mobilenet_v1(
+        alpha or Fraction(1),
+        resolution,
+        rho=rho,
+        rounding=rounding,
+        architecture=architecture,
+        **vars(conventions_of(options)),
+    )
+    emit(layer_report(network), fmt, output)

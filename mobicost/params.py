@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from .exact import parse_exact
 from .render import check_writable
+from .rules import MobicostError
 
 
 class PositiveInt(click.ParamType):  # type: ignore[type-arg]
@@ -23,21 +25,6 @@ class PositiveInt(click.ParamType):  # type: ignore[type-arg]
         if text.isascii() and text.isdigit() and int(text) >= 1:
             return int(text)
         self.fail(f"expected a positive whole number such as 3 or 224, got {value!r}", param, ctx)
-
-
-def parse_exact(text: str) -> Fraction:
-    """An exact rational from a decimal (``0.75``, ``1e-2``) or a fraction (``3/4``).
-
-    Only digits, one sign, one point, one exponent or one slash are accepted: no names, no
-    arithmetic, no ``nan`` or ``inf``. Raises :class:`ValueError` otherwise.
-
-    >>> parse_exact("0.75"), parse_exact("3/4"), parse_exact("1.0")
-    (Fraction(3, 4), Fraction(3, 4), Fraction(1, 1))
-    """
-    cleaned = text.strip()
-    if not cleaned or not all(ch in "0123456789+-./eE_" for ch in cleaned) or "_" in cleaned:
-        raise ValueError(text)
-    return Fraction(cleaned)  # Fraction parses decimal strings exactly; never a float
 
 
 class PositiveExact(click.ParamType):  # type: ignore[type-arg]
@@ -80,3 +67,22 @@ class OutputPath(click.ParamType):  # type: ignore[type-arg]
 POSITIVE_INT = PositiveInt()
 POSITIVE_EXACT = PositiveExact()
 OUTPUT_PATH = OutputPath()
+
+
+class ModelNameType(click.ParamType):  # type: ignore[type-arg]
+    """A model name in the paper's, seed 001's or TF-Slim's form."""
+
+    name = "model"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from .names import ModelName, parse_model_name
+
+        if isinstance(value, ModelName):
+            return value
+        try:
+            return parse_model_name(str(value))
+        except MobicostError as error:
+            self.fail(str(error), param, ctx)
+
+
+MODEL_NAME = ModelNameType()

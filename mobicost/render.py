@@ -47,6 +47,17 @@ class Column:
     key: str
     header: str
     kind: Kind = "text"
+    #: where the column appears: everywhere, only for people (table, Markdown, LaTeX) or only
+    #: in machine formats (CSV, JSON)
+    show: Literal["both", "human", "machine"] = "both"
+
+    @property
+    def human(self) -> bool:
+        return self.show != "machine"
+
+    @property
+    def machine(self) -> bool:
+        return self.show != "human"
 
 
 Cell = object  # int | Fraction | Formula | str | None
@@ -67,6 +78,14 @@ class Report:
     notes: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
     sections: tuple[Report, ...] = ()  #: further tables printed after this one (e.g. a breakdown)
+
+    @property
+    def human_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.human)
+
+    @property
+    def machine_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.machine)
 
 
 # --- numbers for people --------------------------------------------------------------------------
@@ -139,15 +158,16 @@ def to_rich(report: Report) -> Table:
     from rich.text import Text
 
     table = Table()
-    for column in report.columns:
+    columns = report.human_columns
+    for column in columns:
         numeric = column.kind in ("int", "count", "ratio", "percent")
         table.add_column(column.header, justify="right" if numeric else "left", overflow="fold")
     for row in report.rows:
-        table.add_row(*(Text(_human(row.get(c.key), c.kind)) for c in report.columns))
+        table.add_row(*(Text(_human(row.get(c.key), c.kind)) for c in columns))
     if report.totals is not None:
         table.add_section()
         table.add_row(
-            *(Text(_human(report.totals.get(c.key), c.kind), style="bold") for c in report.columns)
+            *(Text(_human(report.totals.get(c.key), c.kind), style="bold") for c in columns)
         )
     return table
 
@@ -165,17 +185,19 @@ def render_rich(report: Report) -> list[RenderableType]:
 
 
 def _records(report: Report) -> list[dict[str, object]]:
-    return [{c.key: _machine(row.get(c.key)) for c in report.columns} for row in report.rows]
+    return [
+        {c.key: _machine(row.get(c.key)) for c in report.machine_columns} for row in report.rows
+    ]
 
 
 def _json_ready(report: Report) -> dict[str, object]:
     data: dict[str, object] = {"title": report.title, **report.meta}
-    data["columns"] = [{"key": c.key, "header": c.header} for c in report.columns]
+    data["columns"] = [{"key": c.key, "header": c.header} for c in report.machine_columns]
     data["rows"] = _records(report)
     if report.totals is not None:
         data["totals"] = {
             c.key: _machine(report.totals.get(c.key))
-            for c in report.columns
+            for c in report.machine_columns
             if report.totals.get(c.key) is not None
         }
     data["notes"] = list(report.notes)
@@ -190,8 +212,9 @@ def to_json(report: Report) -> str:
 
 
 def to_csv(report: Report) -> str:
-    """CSV with exact values; notes and metadata as leading ``#`` lines
-    (``pandas.read_csv(path, comment="#")`` reads it)."""
+    """One CSV table of exact values (sections, being derivable from the rows, are left to the
+    other formats); notes and metadata as leading ``#`` lines, so that
+    ``pandas.read_csv(path, comment="#")`` reads it."""
     out = io.StringIO()
     for key, value in report.meta.items():
         if key != "key":
@@ -199,13 +222,11 @@ def to_csv(report: Report) -> str:
     for note in report.notes:
         out.write(f"# {note}\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in report.columns])
+    writer.writerow([c.key for c in report.machine_columns])
     for record in _records(report):
         writer.writerow(record.values())
     if report.totals is not None:
-        writer.writerow([_machine(report.totals.get(c.key)) for c in report.columns])
-    for section in report.sections:
-        out.write("\n" + to_csv(section))
+        writer.writerow([_machine(report.totals.get(c.key)) for c in report.machine_columns])
     return out.getvalue()
 
 
@@ -216,13 +237,13 @@ def _markdown_cell(text: str) -> str:
 def to_markdown(report: Report) -> str:
     numeric = ("int", "count", "ratio", "percent")
     lines = [f"### {report.title}", ""]
-    lines.append("| " + " | ".join(_markdown_cell(c.header) for c in report.columns) + " |")
+    lines.append("| " + " | ".join(_markdown_cell(c.header) for c in report.human_columns) + " |")
     lines.append(
-        "|" + "|".join("---:" if c.kind in numeric else "---" for c in report.columns) + "|"
+        "|" + "|".join("---:" if c.kind in numeric else "---" for c in report.human_columns) + "|"
     )
     rows = [*report.rows, *([report.totals] if report.totals is not None else [])]
     for index, row in enumerate(rows):
-        cells = [_markdown_cell(_human(row.get(c.key), c.kind)) for c in report.columns]
+        cells = [_markdown_cell(_human(row.get(c.key), c.kind)) for c in report.human_columns]
         if report.totals is not None and index == len(rows) - 1:
             cells = [f"**{cell}**" if cell else "" for cell in cells]
         lines.append("| " + " | ".join(cells) + " |")
@@ -264,18 +285,18 @@ def _latex_cell(value: Cell, kind: Kind) -> str:
 def to_latex(report: Report) -> str:
     """A booktabs ``tabular`` with the title and notes as comments around it."""
     numeric = ("int", "count", "ratio", "percent")
-    spec = "".join("r" if c.kind in numeric else "l" for c in report.columns)
+    spec = "".join("r" if c.kind in numeric else "l" for c in report.human_columns)
     lines = [f"% {report.title}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
-    lines.append(" & ".join(_latex_escape(c.header) for c in report.columns) + r" \\")
+    lines.append(" & ".join(_latex_escape(c.header) for c in report.human_columns) + r" \\")
     lines.append(r"\midrule")
     for row in report.rows:
         lines.append(
-            " & ".join(_latex_cell(row.get(c.key), c.kind) for c in report.columns) + r" \\"
+            " & ".join(_latex_cell(row.get(c.key), c.kind) for c in report.human_columns) + r" \\"
         )
     if report.totals is not None:
         lines.append(r"\midrule")
         lines.append(
-            " & ".join(_latex_cell(report.totals.get(c.key), c.kind) for c in report.columns)
+            " & ".join(_latex_cell(report.totals.get(c.key), c.kind) for c in report.human_columns)
             + r" \\"
         )
     lines.append(r"\bottomrule")

@@ -1,0 +1,116 @@
+"""The per-layer report of a :class:`~mobicost.network.Network` (``mobicost table``).
+
+No sympy and no pandas: this is the start-up path of the most used command.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .exact import decimal_text
+from .network import Network
+from .render import Column, Report
+
+TYPO_NOTE = (
+    "Layer 26's depthwise stride is s1: the paper's Table 1 prints s2 on a 7x7 input, a "
+    "known typo; every implementation uses s1."
+)
+
+
+def model_notes(network: Network) -> tuple[str, ...]:
+    alpha = decimal_text(network.alpha)
+    rounding = {
+        "floor": "int(alpha x C), as the paper and Keras",
+        "slim": "max(int(alpha x C), 8), as TF-Slim",
+        "div8": "nearest multiple of 8, >= 90% of alpha x C, as MobileNetV2 and timm",
+    }[network.rounding]
+    notes = [
+        f"Model: {network.name} ({network.architecture.source}); alpha = {alpha}, "
+        f"{network.resolution}x{network.resolution} input (rho = {network.rho}), "
+        f"channels {rounding}; 'same' padding, out = ceil(in / stride)."
+    ]
+    if any(layer.spec.kind == "dw" for layer in network.layers):
+        notes.append(TYPO_NOTE)
+    return (*notes, *network.conventions.notes())
+
+
+def network_meta(network: Network) -> dict[str, object]:
+    return {
+        "model": network.name,
+        "tf_slim_name": network.slim_name,
+        "architecture": network.architecture.key,
+        "alpha": str(network.alpha),
+        "resolution": network.resolution,
+        "rho": str(network.rho),
+        "rounding": network.rounding,
+        "conventions": network.conventions.as_dict(),
+    }
+
+
+def layer_report(network: Network) -> Report:
+    """One row per layer, a totals row, and the paper's Table 2 breakdown as a section."""
+    conv = network.conventions
+    unit = conv.unit
+    ops_header = conv.unit_header + (" + adds" if conv.pool_adds and unit == "macs" else "")
+    columns = (
+        Column("index", "#", "int"),
+        Column("type", "Type / Stride"),
+        Column("filter_shape", "Filter Shape"),
+        Column("input", "Input Size"),
+        Column("output", "Output Size"),
+        Column("ops", ops_header, "count", show="human"),
+        Column("macs", "MACs", "count", show="machine"),
+        Column("adds", "adds", "count", show="machine"),
+        Column("flops", "FLOPs", "count", show="machine"),
+        Column("params", "Params", "count"),
+        Column("bn_params", "BN params", "count", show="machine"),
+        Column(f"{unit}_share", f"% of {conv.unit_header}", "percent"),
+        Column("category", "Layer type", show="machine"),
+    )
+    rows = []
+    for record, layer in zip(network.records(), network.layers, strict=True):
+        record[f"{unit}_share"] = record.pop("share")
+        record["ops"] = conv.ops(layer.cost)
+        rows.append(record)
+    total = network.total
+    totals = {
+        "type": "Total",
+        "ops": network.ops,
+        "macs": int(total.macs),
+        "adds": int(total.adds),
+        "flops": int(2 * total.macs + total.adds),
+        "params": network.params,
+        "bn_params": sum(int(x.bn.params) for x in network.layers),
+        f"{unit}_share": Fraction(1),
+    }
+    breakdown = Report(
+        "By layer type (the paper's Table 2)",
+        (
+            Column("category", "Type"),
+            Column(unit, conv.unit_header, "count"),
+            Column(f"{unit}_share", f"% of {conv.unit_header}", "percent"),
+            Column("params", "Params", "count"),
+            Column("params_share", "% of Params", "percent"),
+        ),
+        tuple(
+            {
+                "category": s.category,
+                unit: s.ops,
+                f"{unit}_share": s.ops_share,
+                "params": s.params,
+                "params_share": s.params_share,
+            }
+            for s in network.breakdown()
+            if s.ops or s.params
+        ),
+        meta={"key": "breakdown"},
+    )
+    return Report(
+        f"{network.name}: cost per layer",
+        columns,
+        tuple(rows),
+        totals=totals,
+        notes=model_notes(network),
+        meta=network_meta(network),
+        sections=(breakdown,),
+    )

@@ -1,0 +1,183 @@
+"""``mobicost table``: the rendered report, every format, every option, every error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; MOBICOST_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / name
+    if os.environ.get("MOBICOST_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("table_0.5_160.txt", ["--alpha", "0.5", "--res", "160"]),
+        (
+            "table_keras_flops.txt",
+            [
+                "MobileNet_v1_0.25_128",
+                "--bias",
+                "fc",
+                "--bn",
+                "all",
+                "--unit",
+                "flops",
+                "--pool-adds",
+            ],
+        ),
+        ("table_1.0_224.md", ["--format", "markdown"]),
+        ("table_0.75_192.csv", ["0.75-MobileNet-192", "--format", "csv"]),
+        ("table_0.5_160.tex", ["--alpha", "0.5", "--res", "160", "--format", "latex"]),
+    ],
+)
+def test_golden_output(run, name, args):
+    golden(name, run("table", *args).stdout)
+
+
+def test_json_rows_add_up_to_totals(run):
+    data = run.json("table", "--alpha", "0.5", "--res", "160", "--bn", "all", "--pool-adds")
+    assert data["totals"]["macs"] == 76_524_800
+    assert data["totals"]["params"] == sum(row["params"] for row in data["rows"])
+    for key in ("macs", "adds", "flops", "bn_params"):
+        assert data["totals"][key] == sum(row[key] for row in data["rows"])
+    assert data["totals"]["flops"] == 2 * data["totals"]["macs"] + data["totals"]["adds"]
+    assert data["conventions"] == {
+        "unit": "macs",
+        "bias": "none",
+        "bn": "all",
+        "classes": 1000,
+        "head": True,
+        "pool_adds": True,
+    }
+    assert data["model"] == "0.5 MobileNet-160" and data["alpha"] == "1/2"
+    breakdown = data["breakdown"]["rows"]
+    assert sum(row["params"] for row in breakdown) == data["totals"]["params"]
+
+
+def test_csv_is_exact_and_readable_by_pandas(run):
+    import pandas
+
+    out = run("table", "--format", "csv").stdout
+    assert "# conventions: " in out and "\n\n" not in out
+    frame = pandas.read_csv(io.StringIO(out), comment="#")
+    layers, total = frame[frame["index"].notna()], frame[frame["type"] == "Total"]
+    assert int(layers["macs"].sum()) == int(total["macs"].iloc[0]) == 568_740_352
+    rows = list(csv.DictReader(line for line in io.StringIO(out) if not line.startswith("#")))
+    assert rows[-1]["type"] == "Total" and rows[-1]["params"] == "4209088"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0.75-MobileNet-128",
+        "0.75 MobileNet-128",
+        "0.75MobileNet-128",
+        "0.75_MobileNet_tiny",
+        "MobileNet_v1_0.75_128",
+    ],
+)
+def test_every_name_form(run, name):
+    assert (
+        run.json("table", name)["totals"]["macs"]
+        == run.json("table", "--alpha", "0.75", "--res", "128")["totals"]["macs"]
+    )
+
+
+def test_rho_and_conventions(run):
+    assert run.json("table", "--rho", "0.714")["resolution"] == 160
+    assert run.json("table", "--bias", "fc", "--bn", "all")["totals"]["params"] == 4_253_864
+    assert run.json("table", "--classes", "1001")["rows"][-1]["output"] == "1x1x1001"
+    assert len(run.json("table", "--no-head")["rows"]) == 27
+    flops = run("table", "--unit", "flops").stdout
+    assert "FLOPs" in flops and "1,137,480,704" in flops and "Unit: FLOPs = 2 x MACs" in flops
+    assert run.json("table", "--rounding", "slim", "--alpha", "0.1")["rows"][0]["output"] == (
+        "112x112x8"
+    )
+
+
+def test_output_file(run, tmp_path):
+    target = tmp_path / "mobilenet.csv"
+    assert run("table", "-f", "csv", "-o", str(target)).stdout == ""
+    assert "568740352" in target.read_text()
+    table = tmp_path / "table.txt"
+    run("table", "-o", str(table))
+    assert "\x1b[" not in table.read_text() and "Total" in table.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mobilenet.csv", "table.txt"]
+
+
+def test_no_ansi_when_piped_or_no_color(run):
+    assert "\x1b[" not in run("table").stdout
+    assert "\x1b[" not in run("table", env={"NO_COLOR": "1"}).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--alpha", "0"], "'--alpha': must be greater than zero"),
+        (["--alpha", "-0.5"], "'--alpha'"),
+        (["--alpha", "nan"], "expected a positive decimal or fraction such as 0.75 or 3/4"),
+        (["--alpha", "abc"], "got 'abc'"),
+        (["--alpha", "1e999"], "got '1e999'"),
+        (["--res", "0"], "'--res': expected a positive whole number"),
+        (["--res", "160.5"], "got '160.5'"),
+        (["--rho", "0"], "'--rho': must be greater than zero"),
+        (["--res", "160", "--rho", "0.714"], "--res and --rho both set the resolution"),
+        (["MobileNet-v9"], "unknown model name 'MobileNet-v9'; accepted forms: 0.75-MobileNet-128"),
+        (["0.75-MobileNet-128", "--alpha", "0.5"], "by name or by --alpha/--res/--rho, not both"),
+        (["--format", "xlsx"], "'xlsx' is not one of 'table', 'csv', 'json', 'markdown', 'latex'"),
+        (["--unit", "ops"], "'ops' is not one of 'macs', 'flops'"),
+        (["--rounding", "ceil"], "'ceil' is not one of 'floor', 'slim', 'div8'"),
+        (["--classes", "0"], "'--classes'"),
+        (["--alpha", "0.01"], "leaves a 32-filter layer with no channels"),
+        (["-o", "/nonexistent/dir/out.csv"], "directory '/nonexistent/dir' does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(run, args, fragment):
+    assert fragment in run.error("table", *args)
+
+
+def test_table_does_not_import_sympy_or_pandas():
+    probe = (
+        "import sys\nfrom mobicost.cli import main\n"
+        "try:\n    main(['table', '--alpha', '0.5', '--res', '160'])\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import json\n" + probe], check=True, capture_output=True, text=True
+    ).stdout
+    loaded = set(json.loads(out.splitlines()[-1]))
+    assert not loaded & {"sympy", "pandas", "numpy"}
+
+
+def test_python_m_mobicost():
+    out = subprocess.run(
+        [sys.executable, "-m", "mobicost", "table", "--alpha", "0.5", "--res", "160", "-f", "json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert json.loads(out)["totals"] == {
+        "type": "Total",
+        "macs": 76_524_800,
+        "adds": 0,
+        "flops": 153_049_600,
+        "params": 1_319_648,
+        "bn_params": 0,
+        "macs_share": 1,
+    }
