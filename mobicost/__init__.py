@@ -10,6 +10,7 @@ lives in :mod:`mobicost.derive` and is imported only when asked for.
 
 from __future__ import annotations
 
+from .network import Conventions, Layer, Network, mobilenet_v1, model
 from .rules import (
     Cost,
     MobicostError,
@@ -25,16 +26,18 @@ from .rules import (
     spatial_separable,
     standard,
 )
-from .network import Conventions, Layer, Network, mobilenet_v1, model
 from .variants import VARIANTS, Evaluation, Shape, Variant, evaluate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "VARIANTS",
+    "Conventions",
     "Cost",
     "Evaluation",
+    "Layer",
     "MobicostError",
+    "Network",
     "Shape",
     "Variant",
     "__version__",
