@@ -273,8 +273,8 @@ def convention_options(command: Any) -> Any:
             type=click.Choice(BN_POLICIES),
             default="none",
             show_default=True,
-            help="Batch-norm parameters: none (paper), affine (gamma, beta) or all "
-            "(+ moving mean and variance, Keras).",
+            help="Batch-norm parameters: none (paper), affine (gamma, beta), slim (beta + "
+            "moving mean and variance, TF-Slim) or all (4 vectors, Keras).",
         ),
         click.option(
             "--classes",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Unit = Literal["macs", "flops"]
 BiasPolicy = Literal["none", "fc", "all"]
-BNPolicy = Literal["none", "affine", "all"]
+BNPolicy = Literal["none", "affine", "slim", "all"]
 Rounding = Literal["floor", "slim", "div8"]
 
 UNITS: tuple[Unit, ...] = get_args(Unit)
@@ -47,7 +47,8 @@ class Conventions:
     """What a count includes. The defaults are the paper's: MACs, no bias, no batch norm,
     1000 classes, the average pool and classifier included.
 
-    Keras counts ``bias="fc", bn="all"``; TF-Slim's checkpoints have ``classes=1001``.
+    Keras counts ``bias="fc", bn="all"``; TF-Slim's checkpoints ``bias="fc", bn="slim",
+    classes=1001`` with ``rounding="slim"``.
     """
 
     unit: Unit = "macs"
@@ -81,7 +82,7 @@ class Conventions:
 
     @property
     def bn_vectors(self) -> int:
-        return {"none": 0, "affine": 2, "all": 4}[self.bn]
+        return {"none": 0, "affine": 2, "slim": 3, "all": 4}[self.bn]
 
     def notes(self) -> tuple[str, ...]:
         """The conventions in words, printed under every table and carried by every export."""

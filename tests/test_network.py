@@ -105,6 +105,15 @@ def test_keras_parameter_count():
     assert mobilenet_v1(bias="fc", bn="affine").params == 4_231_976
 
 
+@pytest.mark.parametrize(("alpha", "printed"), [("1.0", "4.24"), ("0.75", "2.59"),
+                                               ("0.5", "1.34"), ("0.25", "0.47")])
+def test_tf_slim_parameter_column(alpha, printed):
+    # TF-Slim: 1001 classes, a logits bias, batch norm with beta and moving statistics
+    # (scale=False), channels max(int(alpha d), 8).
+    net = mobilenet_v1(alpha, rounding="slim", classes=1001, bias="fc", bn="slim")
+    assert millions(net.params, 2) == float(printed)
+
+
 def test_layers_add_up_to_totals():
     for net in (
         mobilenet_v1("0.75", 193, bias="all", bn="all", pool_adds=True),
@@ -129,6 +138,7 @@ def test_convention_switches():
     assert mobilenet_v1(bias="all").params == base.params + conv_channels + 1000
     assert mobilenet_v1(bias="fc").params == base.params + 1000
     assert mobilenet_v1(bn="affine").params == base.params + 2 * conv_channels
+    assert mobilenet_v1(bn="slim").params == base.params + 3 * conv_channels
     assert mobilenet_v1(bn="all").params == base.params + 4 * conv_channels
     assert mobilenet_v1(classes=1001).params == base.params + 1024
     assert mobilenet_v1(pool_adds=True).ops == base.ops + 7 * 7 * 1024

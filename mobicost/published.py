@@ -1,0 +1,136 @@
+"""Published figures, as printed, each with its source: what mobicost checks itself against.
+
+Sources (see ``shared/REFERENCE.md``): Howard et al. 2017, *MobileNets*, arXiv 1704.04861
+(Tables 2-9), and the TF-Slim checkpoint table (tensorflow/models,
+``research/slim/nets/mobilenet_v1.md``). Numbers are kept as the strings they were printed as,
+so their printed precision is known (``"52.3"`` has one decimal, ``"569"`` none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+PAPER = "Howard et al. 2017"
+SLIM = "TF-Slim checkpoints"
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A number as printed: its text, its unit scale (10**6 for "M"), its table and source."""
+
+    text: str
+    scale: int
+    table: str
+    source: str = PAPER
+
+    @property
+    def value(self) -> Fraction:
+        return Fraction(self.text) * self.scale
+
+    @property
+    def decimals(self) -> int:
+        return len(self.text.split(".")[1]) if "." in self.text else 0
+
+    def rounds(self, exact: int | Fraction) -> bool:
+        """Whether ``exact``, rounded half up to the printed precision, prints as this."""
+        step = Fraction(self.scale, 10**self.decimals)
+        return _half_up(Fraction(exact) / step) * step == self.value
+
+
+def _half_up(value: Fraction) -> int:
+    return (value + Fraction(1, 2)).__floor__()
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    """A model's published cost and accuracy: million MACs and params, top-1 (%)."""
+
+    architecture: str
+    alpha: str
+    resolution: int
+    macs: Printed | None = None
+    params: Printed | None = None
+    top1: str | None = None
+    table: str = ""
+    source: str = PAPER
+
+
+def _paper(arch: str, alpha: str, res: int, macs: str | None, params: str | None,
+           top1: str | None, table: str) -> PublishedModel:
+    return PublishedModel(
+        arch, alpha, res,
+        Printed(macs, 10**6, table) if macs else None,
+        Printed(params, 10**6, table) if params else None,
+        top1, table,
+    )
+
+
+#: The paper's whole-network rows (Tables 4 to 7 and 9), as printed.
+PAPER_MODELS: tuple[PublishedModel, ...] = (
+    _paper("conv-mobilenet", "1.0", 224, "4866", "29.3", "71.7", "Table 4"),
+    _paper("mobilenet", "1.0", 224, "569", "4.2", "70.6", "Table 4"),
+    _paper("mobilenet", "0.75", 224, "325", "2.6", "68.4", "Table 5"),
+    _paper("shallow-mobilenet", "1.0", 224, "307", "2.9", "65.3", "Table 5"),
+    _paper("mobilenet", "1.0", 224, "569", "4.2", "70.6", "Table 6"),
+    _paper("mobilenet", "0.75", 224, "325", "2.6", "68.4", "Table 6"),
+    _paper("mobilenet", "0.5", 224, "149", "1.3", "63.7", "Table 6"),
+    _paper("mobilenet", "0.25", 224, "41", "0.5", "50.6", "Table 6"),
+    _paper("mobilenet", "1.0", 224, "569", "4.2", "70.6", "Table 7"),
+    _paper("mobilenet", "1.0", 192, "418", "4.2", "69.1", "Table 7"),
+    _paper("mobilenet", "1.0", 160, "290", "4.2", "67.2", "Table 7"),
+    _paper("mobilenet", "1.0", 128, "186", "4.2", "64.4", "Table 7"),
+    _paper("mobilenet", "0.5", 160, "76", "1.32", "60.2", "Table 9"),
+)
+
+#: Table 3: one layer, D_K = 3, M = N = 512, D_F = 14.
+TABLE_3: tuple[tuple[str, Printed, Printed], ...] = tuple(
+    (label, Printed(macs, 10**6, "Table 3"), Printed(params, 10**6, "Table 3"))
+    for label, macs, params in (
+        ("standard convolution", "462", "2.36"),
+        ("depthwise separable", "52.3", "0.27"),
+        ("alpha = 0.75", "29.6", "0.15"),
+        ("rho = 0.714", "15.1", "0.15"),
+    )
+)
+
+#: Table 2: resource per layer type at 1.0 MobileNet-224, percent of mult-adds and of params.
+TABLE_2: dict[str, tuple[Printed, Printed]] = {
+    category: (Printed(macs, 1, "Table 2"), Printed(params, 1, "Table 2"))
+    for category, macs, params in (
+        ("Conv 1x1", "94.86", "74.59"),
+        ("Conv DW 3x3", "3.06", "1.06"),
+        ("Conv 3x3", "1.19", "0.02"),
+        ("Fully Connected", "0.18", "24.33"),
+    )
+}
+
+_SLIM_GRID = {  # alpha: (params, {resolution: (MACs, top-1, top-5)})
+    "1.0": ("4.24", {224: ("569", "70.9", "89.9"), 192: ("418", "70.0", "89.2"),
+                     160: ("291", "68.0", "87.7"), 128: ("186", "65.2", "85.8")}),
+    "0.75": ("2.59", {224: ("317", "68.4", "88.2"), 192: ("233", "67.2", "87.3"),
+                      160: ("162", "65.3", "86.0"), 128: ("104", "62.1", "83.9")}),
+    "0.5": ("1.34", {224: ("150", "63.3", "84.9"), 192: ("110", "61.7", "83.6"),
+                     160: ("77", "59.1", "81.9"), 128: ("49", "56.3", "79.4")}),
+    "0.25": ("0.47", {224: ("41", "49.8", "74.2"), 192: ("34", "47.7", "72.3"),
+                      160: ("21", "45.5", "70.3"), 128: ("14", "41.5", "66.3")}),
+}
+
+#: The TF-Slim checkpoint table: 16 models (1001 classes, TF-Slim's channel rounding).
+SLIM_MODELS: tuple[PublishedModel, ...] = tuple(
+    PublishedModel("mobilenet", alpha, res, Printed(macs, 10**6, "TF-Slim table", SLIM),
+                   Printed(params, 10**6, "TF-Slim table", SLIM), top1, "TF-Slim table", SLIM)
+    for alpha, (params, cells) in _SLIM_GRID.items()
+    for res, (macs, top1, _top5) in cells.items()
+)
+
+
+def top1(alpha: Fraction, resolution: int, source: str,
+         architecture: str = "mobilenet") -> str | None:
+    """The published ImageNet top-1 of a model, as printed, or None."""
+    models = PAPER_MODELS if source == PAPER else SLIM_MODELS
+    for model in models:
+        if (model.architecture, Fraction(model.alpha), model.resolution) == (
+                architecture, alpha, resolution) and model.top1:
+            return model.top1
+    return None
