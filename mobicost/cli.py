@@ -16,7 +16,15 @@ from typing import Any
 import click
 
 from . import __version__
-from .params import MODEL_NAME, OUTPUT_PATH, POSITIVE_EXACT, POSITIVE_INT
+from .params import (
+    ALPHA_LIST,
+    BUDGET,
+    MODEL_NAME,
+    OUTPUT_PATH,
+    POSITIVE_EXACT,
+    POSITIVE_INT,
+    RESOLUTION_LIST,
+)
 from .render import FORMATS, Format, Report, render_rich, render_text, write_atomic
 from .rules import PADDINGS, MobicostError, Padding
 from .variants import VARIANTS, Shape
@@ -369,3 +377,314 @@ def table(
         **vars(conventions_of(options)),
     )
     emit(layer_report(network), fmt, output)
+
+
+#: rows a person is shown before the table is cut (machine formats get every row)
+HUMAN_ROWS = 500
+
+
+def _progress() -> Any:
+    """A progress callback that shows a rich bar on a terminal once a sweep has run a second."""
+    import time
+
+    started = time.monotonic()
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if time.monotonic() - started < 1 or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            state["bar"] = Progress(console=Console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("costing widths", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done == total:
+            state["bar"].stop()
+
+    return update
+
+
+_SWEEP_EPILOG = """\b
+Examples:
+  mobicost sweep                                    the paper's 4 x 4 grid, with top-1
+  mobicost sweep --alpha 0.25:1.0:0.05 --res 128:224:32 -f csv -o sweep.csv
+  mobicost sweep --res 192 --alpha 0.25:1.0:0.05 --max-macs 300M --sort alpha --top 1
+                                                    the largest alpha under 300M MACs at 192
+  mobicost sweep --pareto                           the accuracy / cost front (TF-Slim top-1)
+  mobicost sweep --max-params 2M --unit flops
+"""
+
+
+@main.command(epilog=_SWEEP_EPILOG, context_settings=CONTEXT)
+@click.option(
+    "--alpha",
+    "alphas",
+    type=ALPHA_LIST,
+    default="1.0,0.75,0.5,0.25",
+    show_default=True,
+    help="Width multipliers: a list and/or start:end:step ranges.",
+)
+@click.option(
+    "--res",
+    "resolutions",
+    type=RESOLUTION_LIST,
+    default=None,
+    help="Resolutions: a list and/or ranges.  [default: 224,192,160,128]",
+)
+@click.option(
+    "--rho",
+    "rhos",
+    type=ALPHA_LIST,
+    default=None,
+    help="Resolution multipliers instead of --res: res = round(224 rho).",
+)
+@click.option("--max-macs", type=BUDGET, help="Keep configurations with at most this many MACs.")
+@click.option("--max-flops", type=BUDGET, help="Keep configurations with at most these FLOPs.")
+@click.option("--max-params", type=BUDGET, help="Keep configurations with at most these params.")
+@click.option(
+    "--pareto",
+    is_flag=True,
+    help="Keep the configurations no other beats on both cost and top-1 (or, where "
+    "top-1 is not published for all, alpha x resolution).",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["macs", "params", "alpha", "resolution", "top1"]),
+    help="Order: costs ascending; alpha, resolution and top-1 descending.",
+)
+@click.option("--top", type=POSITIVE_INT, help="Keep only the first N rows (after --sort).")
+@click.option(
+    "--architecture",
+    type=click.Choice(["mobilenet", "conv-mobilenet", "shallow-mobilenet"]),
+    default="mobilenet",
+    show_default=True,
+    help="Which network to sweep.",
+)
+@convention_options
+@format_options
+def sweep(
+    alphas: tuple[Fraction, ...],
+    resolutions: tuple[int, ...] | None,
+    rhos: tuple[Fraction, ...] | None,
+    max_macs: Fraction | None,
+    max_flops: Fraction | None,
+    max_params: Fraction | None,
+    pareto: bool,
+    sort: Any,
+    top: int | None,
+    architecture: str,
+    rounding: Any,
+    fmt: Format,
+    output: str | None,
+    **options: Any,
+) -> None:
+    """Cost every (alpha, resolution) pair: budgets, the Pareto front, the best under a budget.
+
+    Without options: the paper's and TF-Slim's 4 x 4 grid (alpha 1.0 to 0.25, resolution 224
+    to 128), each model with its ratio to 1.0 MobileNet-224 and its published top-1.
+    """
+    from . import sweep as sweeping
+    from .network import resolution_from_rho
+    from .reports import sweep_report
+
+    if resolutions is not None and rhos is not None:
+        raise click.UsageError("--res and --rho both set the resolutions: give one")
+    if rhos is not None:
+        resolutions = tuple(dict.fromkeys(resolution_from_rho(r) for r in rhos))
+    budgets = [
+        f"{name} <= {int(value):,}" if value.denominator == 1 else f"{name} <= {value}"
+        for name, value in (("MACs", max_macs), ("FLOPs", max_flops), ("params", max_params))
+        if value is not None
+    ]
+    result = sweeping.sweep(
+        alphas,
+        resolutions or sweeping.PAPER_RESOLUTIONS,
+        architecture=architecture,
+        rounding=rounding,
+        conventions=conventions_of(options),
+        max_macs=max_macs,
+        max_flops=max_flops,
+        max_params=max_params,
+        pareto=pareto,
+        sort=sort,
+        top=top,
+        progress=_progress(),
+    )
+    limit = HUMAN_ROWS if fmt in ("table", "markdown", "latex") else None
+    emit(sweep_report(result, limit=limit, budgets=budgets), fmt, output)
+
+
+_COMPARE_EPILOG = """\b
+Examples:
+  mobicost compare --k 3 --m 512 --n 512 --size 14     the paper's Table 3, every variant
+  mobicost compare --k 3 --m 256 --n 256 --size 28 --groups 4
+  mobicost compare --models                            MobileNet vs Conv, Shallow, 0.75
+  mobicost compare --models 0.5-MobileNet-160 MobileNet_v1_0.25_224 --alpha 0.75 --res 192
+"""
+
+
+@main.command(epilog=_COMPARE_EPILOG, context_settings=CONTEXT)
+@click.argument("names", nargs=-1, type=MODEL_NAME, metavar="[MODEL]...")
+@click.option(
+    "--models",
+    "whole",
+    is_flag=True,
+    help="Compare whole networks (the MODEL names, or the paper's Table 4 and 5 set).",
+)
+@click.option("--k", "kernel", type=POSITIVE_INT, help="Kernel size D_K.")
+@click.option("--m", type=POSITIVE_INT, help="Input channels M.")
+@click.option("--n", type=POSITIVE_INT, help="Output channels N.")
+@click.option("--size", type=POSITIVE_INT, help="Input feature-map size.")
+@click.option("--stride", type=POSITIVE_INT, default=1, show_default=True, help="Stride.")
+@click.option(
+    "--padding",
+    type=click.Choice(PADDINGS),
+    default="same",
+    show_default=True,
+    help="'same' (TensorFlow, the paper) or 'valid'.",
+)
+@click.option("--groups", type=POSITIVE_INT, help="Add a grouped convolution with G groups.")
+@click.option(
+    "--alpha",
+    type=POSITIVE_EXACT,
+    help="Layer: thin the separable layer by alpha [default: 0.75]. Models: add "
+    "alpha MobileNet-res.",
+)
+@click.option(
+    "--res",
+    "resolution",
+    type=POSITIVE_INT,
+    help="Models: the resolution of the added model [default: 224].",
+)
+@click.option("--rho", type=POSITIVE_EXACT, help="Layer: also shrink it by rho [default: 0.714].")
+@convention_options
+@format_options
+def compare(
+    names: tuple[Any, ...],
+    whole: bool,
+    kernel: int | None,
+    m: int | None,
+    n: int | None,
+    size: int | None,
+    stride: int,
+    padding: Any,
+    groups: int | None,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: Any,
+    fmt: Format,
+    output: str | None,
+    **options: Any,
+) -> None:
+    """Variants side by side: one layer in every convolution variant, or whole networks.
+
+    A layer (--k, --m, --n, --size): standard, depthwise-separable, spatially separable and
+    (with --groups) grouped, then the separable layer thinned by alpha and shrunk by rho, as
+    the paper's Table 3. Networks (--models): MobileNet against Conv MobileNet, Shallow
+    MobileNet and 0.75 MobileNet (Tables 4 and 5), or any models named. A layer counts a
+    bias with --bias all; the other convention options apply to networks.
+    """
+    from .compare import compare_layer, compare_models
+    from .network import mobilenet_v1
+    from .reports import layer_comparison_report, model_comparison_report
+
+    layer_options = {"--k": kernel, "--m": m, "--n": n, "--size": size}
+    layer_bias = options["bias"] == "all"
+    given = [name for name, value in layer_options.items() if value is not None]
+    if whole or names:
+        if given or groups is not None or rho is not None:
+            raise click.UsageError(
+                "--models compares networks; --k, --m, --n, --size, "
+                "--groups and --rho describe one layer"
+            )
+        conventions = vars(conventions_of(options))
+        specs = [(n.architecture, n.alpha, n.resolution) for n in names]
+        if alpha is not None or resolution is not None:
+            specs.append(("mobilenet", alpha or Fraction(1), resolution or 224))
+        if not specs:
+            specs = [
+                ("mobilenet", Fraction(1), 224),
+                ("conv-mobilenet", Fraction(1), 224),
+                ("shallow-mobilenet", Fraction(1), 224),
+                ("mobilenet", Fraction(3, 4), 224),
+            ]
+        networks = [
+            mobilenet_v1(a, r, architecture=arch, rounding=rounding, **conventions)
+            for arch, a, r in specs
+        ]
+        emit(model_comparison_report(compare_models(networks)), fmt, output)
+        return
+    missing = [name for name, value in layer_options.items() if value is None]
+    if missing:
+        raise click.UsageError(
+            f"compare a layer with --k, --m, --n and --size (missing "
+            f"{', '.join(missing)}), or networks with --models"
+        )
+    if resolution is not None:
+        raise click.UsageError("--res names a model's resolution: use it with --models")
+    assert kernel is not None and m is not None and n is not None and size is not None
+    comparison = compare_layer(
+        k=kernel,
+        m=m,
+        n=n,
+        size=size,
+        stride=stride,
+        padding=padding,
+        groups=groups,
+        alpha=alpha or Fraction(3, 4),
+        rho=rho or Fraction(714, 1000),
+        bias=layer_bias,
+    )
+    emit(layer_comparison_report(comparison, bias=layer_bias), fmt, output)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option(
+    "--source",
+    type=click.Choice(["paper", "slim", "all"]),
+    default="all",
+    show_default=True,
+    help="Check the paper's claims, the TF-Slim table, or both.",
+)
+@click.option("--mismatches", is_flag=True, help="Show only the claims that do not hold.")
+@format_options
+def check(source: str, mismatches: bool, fmt: Format, output: str | None) -> None:
+    """Judge the paper's claims (and the TF-Slim table) against the exact counts.
+
+    Each printed number holds, holds within its printed precision, is a paper typo, or does
+    not hold; a mismatch is explained only when a counting convention or a misprint
+    reproduces it. Exit status: 0 when every claim holds or is explained, 1 otherwise.
+
+    \b
+    Examples:
+      mobicost check                   every claim: 1, TF-Slim's 0.25 MobileNet-192 is unexplained
+      mobicost check --source paper    the paper alone: 0
+      mobicost check --mismatches      only what does not hold, and why
+    """
+    from . import check as checking
+    from . import published
+    from .reports import check_report
+
+    claims = []
+    if source in ("paper", "all"):
+        claims += [
+            *checking.separable_claims(),
+            *checking.share_claims(),
+            *checking.table_3_claims(),
+            *checking.network_claims(published.PAPER_MODELS),
+            *checking.scaling_claims(),
+        ]
+    if source in ("slim", "all"):
+        claims += checking.network_claims(published.SLIM_MODELS)
+    shown = (
+        [c for c in claims if c.verdict not in ("holds", "holds within printed precision")]
+        if mismatches
+        else claims
+    )
+    emit(check_report(shown), fmt, output)
+    if not all(claim.explained for claim in claims):
+        sys.exit(1)

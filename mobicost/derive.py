@@ -107,6 +107,24 @@ def _ratio(numerator: sympy.Expr, denominator: sympy.Expr) -> sympy.Expr:
     return sympy.collect(top, [M, N]) / bottom
 
 
+def scaled_ratio(
+    name: str, padding: Padding = "same", *, width: bool = False, resolution: bool = False
+) -> sympy.Expr:
+    """MACs of a variant, optionally thinned (M -> alpha M, N -> alpha N) and shrunk
+    (D_F -> rho D_F), relative to the standard convolution of the original layer.
+
+    >>> text(scaled_ratio("depthwise-separable", width=True, resolution=True))
+    'alpha*rho**2/N + alpha**2*rho**2/D_K**2'
+    """
+    macs = formula(name, padding).macs
+    substitutions: dict[sympy.Symbol, sympy.Expr] = {}
+    if width:
+        substitutions |= {M: alpha * M, N: alpha * N}
+    if resolution:
+        substitutions[D_F] = rho * D_F
+    return _ratio(macs.subs(substitutions, simultaneous=True), formula("standard").macs)
+
+
 def separable_crossover(kernel: int = 3, saving: Fraction | int = 8) -> int | None:
     """Smallest N for which a depthwise-separable layer with a ``kernel`` x ``kernel`` filter is at
     least ``saving`` times cheaper than the standard one; ``None`` if no N is (saving >= kernel^2).

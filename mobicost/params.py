@@ -86,3 +86,87 @@ class ModelNameType(click.ParamType):  # type: ignore[type-arg]
 
 
 MODEL_NAME = ModelNameType()
+
+
+class ExactList(click.ParamType):  # type: ignore[type-arg]
+    """A list and/or inclusive ranges of exact numbers: ``1,0.75,0.5``, ``0.25:1.0:0.05``,
+    ``128:224:32``, or a mix (``0.25:0.5:0.25,1.0``). Duplicates are dropped, order is kept."""
+
+    name = "list"
+
+    def __init__(self, integer: bool = False, limit: int = 10**6) -> None:
+        self.integer = integer
+        self.limit = limit
+
+    @property
+    def example(self) -> str:
+        return "128,160,224 or 128:224:32" if self.integer else "1,0.75,0.5 or 0.25:1.0:0.05"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return tuple(dict.fromkeys(self.parse(str(value))))
+        except ValueError as error:
+            self.fail(f"{error}; expected a list or range such as {self.example}", param, ctx)
+
+    def number(self, text: str, whole: str) -> Fraction:
+        if not text.strip():
+            raise ValueError(f"empty item in {whole!r}")
+        try:
+            number = parse_exact(text)
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"{text.strip()!r} in {whole!r} is not a number") from None
+        if self.integer and number.denominator != 1:
+            raise ValueError(f"{text.strip()!r} in {whole!r} is not a whole number")
+        return number
+
+    def parse(self, text: str) -> list[Any]:
+        values: list[Fraction] = []
+        for item in text.split(","):
+            parts = item.split(":")
+            if len(parts) == 1:
+                values.append(self.number(item, text))
+                continue
+            if len(parts) != 3:
+                raise ValueError(f"a range is start:end:step, got {item.strip()!r}")
+            start, end, step = (self.number(part, text) for part in parts)
+            if step <= 0:
+                raise ValueError(f"the step of {item.strip()!r} must be positive")
+            if start > end:
+                raise ValueError(f"the range {item.strip()!r} is empty (start above end)")
+            count = int((end - start) / step) + 1
+            if len(values) + count > self.limit:
+                raise ValueError(f"{text!r} has more than {self.limit:,} values")
+            values.extend(start + k * step for k in range(count))
+        for number in values:
+            if number <= 0:
+                raise ValueError(f"{number} in {text!r} is not above zero")
+        return [int(v) for v in values] if self.integer else values
+
+
+_SUFFIXES = {"k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+
+
+class Budget(click.ParamType):  # type: ignore[type-arg]
+    """A count with an optional SI suffix: ``300M``, ``2.5G``, ``150000``, ``1.5e6``."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Fraction | int) and not isinstance(value, bool):
+            return Fraction(value)
+        text = str(value).strip()
+        scale = _SUFFIXES.get(text[-1:], 1)
+        try:
+            number = parse_exact(text[:-1] if scale != 1 else text) * scale
+        except (ValueError, ZeroDivisionError):
+            self.fail(f"expected a count such as 300M, 2.5G or 150000, got {value!r}", param, ctx)
+        if number <= 0:
+            self.fail(f"must be greater than zero, got {value!r}", param, ctx)
+        return number
+
+
+ALPHA_LIST = ExactList()
+RESOLUTION_LIST = ExactList(integer=True)
+BUDGET = Budget()

@@ -56,13 +56,23 @@ class PublishedModel:
     source: str = PAPER
 
 
-def _paper(arch: str, alpha: str, res: int, macs: str | None, params: str | None,
-           top1: str | None, table: str) -> PublishedModel:
+def _paper(
+    arch: str,
+    alpha: str,
+    res: int,
+    macs: str | None,
+    params: str | None,
+    top1: str | None,
+    table: str,
+) -> PublishedModel:
     return PublishedModel(
-        arch, alpha, res,
+        arch,
+        alpha,
+        res,
         Printed(macs, 10**6, table) if macs else None,
         Printed(params, 10**6, table) if params else None,
-        top1, table,
+        top1,
+        table,
     )
 
 
@@ -106,31 +116,71 @@ TABLE_2: dict[str, tuple[Printed, Printed]] = {
 }
 
 _SLIM_GRID = {  # alpha: (params, {resolution: (MACs, top-1, top-5)})
-    "1.0": ("4.24", {224: ("569", "70.9", "89.9"), 192: ("418", "70.0", "89.2"),
-                     160: ("291", "68.0", "87.7"), 128: ("186", "65.2", "85.8")}),
-    "0.75": ("2.59", {224: ("317", "68.4", "88.2"), 192: ("233", "67.2", "87.3"),
-                      160: ("162", "65.3", "86.0"), 128: ("104", "62.1", "83.9")}),
-    "0.5": ("1.34", {224: ("150", "63.3", "84.9"), 192: ("110", "61.7", "83.6"),
-                     160: ("77", "59.1", "81.9"), 128: ("49", "56.3", "79.4")}),
-    "0.25": ("0.47", {224: ("41", "49.8", "74.2"), 192: ("34", "47.7", "72.3"),
-                      160: ("21", "45.5", "70.3"), 128: ("14", "41.5", "66.3")}),
+    "1.0": (
+        "4.24",
+        {
+            224: ("569", "70.9", "89.9"),
+            192: ("418", "70.0", "89.2"),
+            160: ("291", "68.0", "87.7"),
+            128: ("186", "65.2", "85.8"),
+        },
+    ),
+    "0.75": (
+        "2.59",
+        {
+            224: ("317", "68.4", "88.2"),
+            192: ("233", "67.2", "87.3"),
+            160: ("162", "65.3", "86.0"),
+            128: ("104", "62.1", "83.9"),
+        },
+    ),
+    "0.5": (
+        "1.34",
+        {
+            224: ("150", "63.3", "84.9"),
+            192: ("110", "61.7", "83.6"),
+            160: ("77", "59.1", "81.9"),
+            128: ("49", "56.3", "79.4"),
+        },
+    ),
+    "0.25": (
+        "0.47",
+        {
+            224: ("41", "49.8", "74.2"),
+            192: ("34", "47.7", "72.3"),
+            160: ("21", "45.5", "70.3"),
+            128: ("14", "41.5", "66.3"),
+        },
+    ),
 }
 
 #: The TF-Slim checkpoint table: 16 models (1001 classes, TF-Slim's channel rounding).
 SLIM_MODELS: tuple[PublishedModel, ...] = tuple(
-    PublishedModel("mobilenet", alpha, res, Printed(macs, 10**6, "TF-Slim table", SLIM),
-                   Printed(params, 10**6, "TF-Slim table", SLIM), top1, "TF-Slim table", SLIM)
+    PublishedModel(
+        "mobilenet",
+        alpha,
+        res,
+        Printed(macs, 10**6, "TF-Slim table", SLIM),
+        Printed(params, 10**6, "TF-Slim table", SLIM),
+        top1,
+        "TF-Slim table",
+        SLIM,
+    )
     for alpha, (params, cells) in _SLIM_GRID.items()
     for res, (macs, top1, _top5) in cells.items()
 )
 
 
-def top1(alpha: Fraction, resolution: int, source: str,
-         architecture: str = "mobilenet") -> str | None:
+def top1(
+    alpha: Fraction, resolution: int, source: str, architecture: str = "mobilenet"
+) -> str | None:
     """The published ImageNet top-1 of a model, as printed, or None."""
     models = PAPER_MODELS if source == PAPER else SLIM_MODELS
     for model in models:
         if (model.architecture, Fraction(model.alpha), model.resolution) == (
-                architecture, alpha, resolution) and model.top1:
+            architecture,
+            alpha,
+            resolution,
+        ) and model.top1:
             return model.top1
     return None

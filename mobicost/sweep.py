@@ -15,9 +15,9 @@ result provably fits, and in Python integers otherwise; either way it is exact, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import functools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -95,20 +95,65 @@ class Sweep:
             alpha, resolution = self.alphas[i], self.resolutions[j]
             macs, adds = int(self.macs[i, j]), int(self.adds[i, j])
             ops = scale * macs + adds
-            points.append(SweepPoint(
-                self.architecture, alpha, resolution, macs, adds, self.params[i], ops,
-                Fraction(ops, self.reference_ops),
-                _TOP1[published.PAPER].get((key, alpha, resolution)),
-                _TOP1[published.SLIM].get((key, alpha, resolution)),
-            ))
+            points.append(
+                SweepPoint(
+                    self.architecture,
+                    alpha,
+                    resolution,
+                    macs,
+                    adds,
+                    self.params[i],
+                    ops,
+                    Fraction(ops, self.reference_ops),
+                    _TOP1[published.PAPER].get((key, alpha, resolution)),
+                    _TOP1[published.SLIM].get((key, alpha, resolution)),
+                )
+            )
         return tuple(points)
+
+    def to_frame(self) -> Any:
+        """The kept configurations as a pandas DataFrame: exact integer counts, alpha as an exact
+        string ("3/4") beside its float, and the conventions in ``frame.attrs``."""
+        import pandas
+
+        frame = pandas.DataFrame.from_records(
+            [
+                {
+                    "model": p.name,
+                    "alpha": str(p.alpha),
+                    "alpha_float": float(p.alpha),
+                    "resolution": p.resolution,
+                    "macs": p.macs,
+                    "adds": p.adds,
+                    "flops": 2 * p.macs + p.adds,
+                    "params": p.params,
+                    "ratio": float(p.ratio),
+                    "top1_paper": p.top1_paper,
+                    "top1_slim": p.top1_slim,
+                }
+                for p in self.points
+            ]
+        )
+        frame.attrs.update(
+            {
+                "architecture": self.architecture.key,
+                "rounding": self.rounding,
+                **self.conventions.as_dict(),
+            }
+        )
+        return frame
 
 
 _TOP1 = {
-    source: {(m.architecture, Fraction(m.alpha), m.resolution): m.top1
-             for m in models if m.top1 is not None}
-    for source, models in ((published.PAPER, published.PAPER_MODELS),
-                           (published.SLIM, published.SLIM_MODELS))
+    source: {
+        (m.architecture, Fraction(m.alpha), m.resolution): m.top1
+        for m in models
+        if m.top1 is not None
+    }
+    for source, models in (
+        (published.PAPER, published.PAPER_MODELS),
+        (published.SLIM, published.SLIM_MODELS),
+    )
 }
 
 
@@ -131,13 +176,16 @@ def spatial_factors(architecture: Architecture, resolution: int, head: bool = Tr
     return factors
 
 
-def _coefficients(architecture: Architecture, alpha: Fraction, rounding: Rounding,
-                  conventions: Conventions) -> tuple[list[int], list[int], int]:
+def _coefficients(
+    architecture: Architecture, alpha: Fraction, rounding: Rounding, conventions: Conventions
+) -> tuple[list[int], list[int], int]:
     """Per-layer MACs and adds at a 1x1 output (every size is 1 at resolution 1), and params."""
-    net = build(architecture, alpha=alpha, resolution=1, rounding=rounding,
-                conventions=conventions)
-    return ([int(layer.cost.macs) for layer in net.layers],
-            [int(layer.cost.adds) for layer in net.layers], net.params)
+    net = build(architecture, alpha=alpha, resolution=1, rounding=rounding, conventions=conventions)
+    return (
+        [int(layer.cost.macs) for layer in net.layers],
+        [int(layer.cost.adds) for layer in net.layers],
+        net.params,
+    )
 
 
 def _grid(rows: list[list[int]], columns: list[list[int]]) -> Any:
@@ -185,8 +233,10 @@ def sweep(
             raise MobicostError(f"resolutions must be positive integers, got {r!r}")
     count = len(exact_alphas) * len(resolutions)
     if count > MAX_CONFIGURATIONS:
-        raise MobicostError(f"{count:,} configurations is more than one sweep evaluates "
-                            f"({MAX_CONFIGURATIONS:,}); narrow the lists or the ranges")
+        raise MobicostError(
+            f"{count:,} configurations is more than one sweep evaluates "
+            f"({MAX_CONFIGURATIONS:,}); narrow the lists or the ranges"
+        )
 
     macs_rows, adds_rows, params = [], [], []
     for done, alpha in enumerate(exact_alphas, 1):
@@ -220,10 +270,26 @@ def sweep(
     if top is not None:
         rows, cols = rows[:top], cols[:top]
 
-    reference = build(ARCHITECTURES["mobilenet"], alpha=Fraction(1), resolution=BASE_RESOLUTION,
-                      rounding=rounding, conventions=conventions).ops
-    return Sweep(arch, rounding, conventions, exact_alphas, resolutions, macs_grid, adds_grid,
-                 tuple(params), (rows, cols), reference, axis)
+    reference = build(
+        ARCHITECTURES["mobilenet"],
+        alpha=Fraction(1),
+        resolution=BASE_RESOLUTION,
+        rounding=rounding,
+        conventions=conventions,
+    ).ops
+    return Sweep(
+        arch,
+        rounding,
+        conventions,
+        exact_alphas,
+        resolutions,
+        macs_grid,
+        adds_grid,
+        tuple(params),
+        (rows, cols),
+        reference,
+        axis,
+    )
 
 
 def _ranks(values: Sequence[Fraction]) -> Any:
@@ -235,20 +301,32 @@ def _ranks(values: Sequence[Fraction]) -> Any:
     return numpy.asarray([position[v] for v in values], dtype=numpy.int64)
 
 
-def _top1_scores(source: str, alphas: Sequence[Fraction], resolutions: Sequence[int],
-                 rows: Any, cols: Any, key: str) -> Any:
+def _top1_scores(
+    source: str,
+    alphas: Sequence[Fraction],
+    resolutions: Sequence[int],
+    rows: Any,
+    cols: Any,
+    key: str,
+) -> Any:
     """Published top-1 x 100 (an exact integer; the table prints at most two decimals), or -1."""
     import numpy
 
     table = _TOP1[source]
     return numpy.asarray(
-        [int(Fraction(table[key, alphas[i], resolutions[j]]) * 100)
-         if (key, alphas[i], resolutions[j]) in table else -1
-         for i, j in zip(rows.tolist(), cols.tolist(), strict=True)], dtype=numpy.int64)
+        [
+            int(Fraction(table[key, alphas[i], resolutions[j]]) * 100)
+            if (key, alphas[i], resolutions[j]) in table
+            else -1
+            for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+        ],
+        dtype=numpy.int64,
+    )
 
 
-def _pareto(ops: Any, alphas: Sequence[Fraction], resolutions: Sequence[int], rows: Any,
-            cols: Any, key: str) -> tuple[Any, str]:
+def _pareto(
+    ops: Any, alphas: Sequence[Fraction], resolutions: Sequence[int], rows: Any, cols: Any, key: str
+) -> tuple[Any, str]:
     """Indices (in their original order) of the configurations that no other beats on both cost
     and value: the published top-1 where every configuration has one (TF-Slim's, which covers
     the whole grid, else the paper's), and otherwise the capacity alpha x resolution."""
@@ -267,10 +345,12 @@ def _pareto(ops: Any, alphas: Sequence[Fraction], resolutions: Sequence[int], ro
         scaled = [a.numerator * (denominator // a.denominator) for a in alphas]
         exact = max(scaled) * max(resolutions) < 2**62
         dtype = numpy.int64 if exact else object
-        value = (numpy.asarray(scaled, dtype=dtype)[rows]
-                 * numpy.asarray(resolutions, dtype=dtype)[cols])
+        value = (
+            numpy.asarray(scaled, dtype=dtype)[rows] * numpy.asarray(resolutions, dtype=dtype)[cols]
+        )
     if len(ops) == 0:
         return numpy.arange(0), axis
+    order: Any
     if ops.dtype == object or value.dtype == object:
         order = sorted(range(len(ops)), key=lambda k: (ops[k], -value[k]))
     else:
@@ -280,13 +360,22 @@ def _pareto(ops: Any, alphas: Sequence[Fraction], resolutions: Sequence[int], ro
     strict = ordered > best_before
     winners = numpy.asarray(order)[strict]
     front = set(zip(ops[winners].tolist(), value[winners].tolist(), strict=True))
-    kept = [k for k, pair in enumerate(zip(ops.tolist(), value.tolist(), strict=True))
-            if pair in front]  # a configuration tied on both with a winner is not beaten either
+    kept = [
+        k for k, pair in enumerate(zip(ops.tolist(), value.tolist(), strict=True)) if pair in front
+    ]  # a configuration tied on both with a winner is not beaten either
     return numpy.asarray(kept, dtype=numpy.int64), axis
 
 
-def _sort_order(key: SortKey, ops: Any, alphas: Sequence[Fraction], resolutions: Sequence[int],
-                params: Sequence[int], rows: Any, cols: Any, arch: str) -> Any:
+def _sort_order(
+    key: SortKey,
+    ops: Any,
+    alphas: Sequence[Fraction],
+    resolutions: Sequence[int],
+    params: Sequence[int],
+    rows: Any,
+    cols: Any,
+    arch: str,
+) -> Any:
     """A stable order: costs ascending (cheapest first); alpha, resolution and top-1 descending
     (largest first, models without a published top-1 last)."""
     import numpy

@@ -15,7 +15,9 @@ class Run:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, code: int = 0, env: dict[str, str] | None = None):
-        result = self.runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        result = self.runner.invoke(
+            main, list(args), env=env, catch_exceptions=False, prog_name="mobicost"
+        )
         assert result.exit_code == code, (result.exit_code, result.output)
         return result
 

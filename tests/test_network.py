@@ -105,8 +105,9 @@ def test_keras_parameter_count():
     assert mobilenet_v1(bias="fc", bn="affine").params == 4_231_976
 
 
-@pytest.mark.parametrize(("alpha", "printed"), [("1.0", "4.24"), ("0.75", "2.59"),
-                                               ("0.5", "1.34"), ("0.25", "0.47")])
+@pytest.mark.parametrize(
+    ("alpha", "printed"), [("1.0", "4.24"), ("0.75", "2.59"), ("0.5", "1.34"), ("0.25", "0.47")]
+)
 def test_tf_slim_parameter_column(alpha, printed):
     # TF-Slim: 1001 classes, a logits bias, batch norm with beta and moving statistics
     # (scale=False), channels max(int(alpha d), 8).

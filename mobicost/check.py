@@ -1,0 +1,447 @@
+"""The paper's claims (and the TF-Slim table), each judged against mobicost's exact counts.
+
+A printed number *holds* when it equals the exact count, *holds within printed precision* when
+the count rounds to it. Otherwise mobicost looks for the reason rather than assuming one: it
+tries known misprints (two swapped digits) and the counting conventions seen in the wild (the
+classifier or the first layer left out, a rho^2 scaling of the 224 count, TF-Slim's or Keras's
+parameter conventions, truncating or rounding twice) and reports the first that reproduces the
+printed number. A mismatch nothing reproduces is *unexplained*.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal, NamedTuple
+
+from . import published
+from .compare import compare_layer
+from .exact import decimal_text
+from .network import Network, mobilenet_v1, model
+from .published import PAPER, Printed
+
+Verdict = Literal["holds", "holds within printed precision", "does not hold", "paper typo"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    claim: str
+    source: str
+    printed: str
+    computed: str
+    verdict: Verdict
+    explanation: str
+    explained: bool  #: holds, or the mismatch's cause was reproduced
+    difference: Fraction | None = None  #: (printed - computed) / computed
+
+
+def _count_text(value: int | Fraction, scale: int) -> str:
+    if scale == 1:
+        return f"{float(value):.3f}%"
+    return f"{int(value):,}" if Fraction(value).denominator == 1 else f"{float(value):,.1f}"
+
+
+def _unit(printed: Printed) -> str:
+    return {1: "%", 10**6: "M"}.get(printed.scale, "")
+
+
+def _at_precision(printed: Printed, value: Fraction | int) -> str:
+    step = Fraction(printed.scale, 10**printed.decimals)
+    return f"{float(math.floor(Fraction(value) / step + Fraction(1, 2)) * step / printed.scale):.{printed.decimals}f}"  # noqa: E501
+
+
+def _digit_swap(printed: Printed, exact: Fraction | int) -> bool:
+    """The printed digits are the exact value's (at the printed precision) in another order."""
+    rounded = _at_precision(printed, exact)
+    return rounded != printed.text and sorted(rounded) == sorted(printed.text)
+
+
+def _truncated(printed: Printed, exact: Fraction | int) -> bool:
+    step = Fraction(printed.scale, 10**printed.decimals)
+    return math.floor(Fraction(exact) / step) * step == printed.value
+
+
+def _double_rounded(printed: Printed, exact: Fraction | int) -> bool:
+    """Rounded half up to one more decimal first, then to the printed precision."""
+    finer = Fraction(printed.scale, 10 ** (printed.decimals + 1))
+    once = math.floor(Fraction(exact) / finer + Fraction(1, 2)) * finer
+    return not printed.rounds(exact) and printed.rounds(once)
+
+
+class Alternative(NamedTuple):
+    """Another way of counting, what it counts, and how much of the source it reproduces."""
+
+    description: str
+    value: int | Fraction
+    support: str = ""
+
+
+def judge(
+    claim: str,
+    source: str,
+    printed: Printed,
+    exact: int | Fraction,
+    alternatives: Sequence[Alternative] = (),
+) -> Claim:
+    """Judge one printed number against the exact count, explaining a mismatch if it can."""
+    shown = f"{printed.text}{_unit(printed)}"
+    computed = _count_text(exact, printed.scale)
+    difference = (printed.value - Fraction(exact)) / Fraction(exact) if exact else None
+    if printed.value == exact:
+        return Claim(claim, source, shown, computed, "holds", "exact", True, difference)
+    if printed.rounds(exact):
+        return Claim(
+            claim,
+            source,
+            shown,
+            computed,
+            "holds within printed precision",
+            f"{computed} rounds to {shown}",
+            True,
+            difference,
+        )
+    if _digit_swap(printed, exact):
+        return Claim(
+            claim,
+            source,
+            shown,
+            computed,
+            "paper typo",
+            f"two digits swapped: the count rounds to "
+            f"{_at_precision(printed, exact)}{_unit(printed)}",
+            True,
+            difference,
+        )
+    for alternative in alternatives:
+        if printed.rounds(alternative.value):
+            return Claim(
+                claim,
+                source,
+                shown,
+                computed,
+                "does not hold",
+                f"reproduced {alternative.description}: "
+                f"{_count_text(alternative.value, printed.scale)}{alternative.support}",
+                True,
+                difference,
+            )
+    if _truncated(printed, exact):
+        return Claim(
+            claim,
+            source,
+            shown,
+            computed,
+            "does not hold",
+            f"reproduced by truncating {computed} instead of rounding it",
+            True,
+            difference,
+        )
+    if _double_rounded(printed, exact):
+        return Claim(
+            claim,
+            source,
+            shown,
+            computed,
+            "does not hold",
+            f"reproduced by rounding twice: {_at_precision(printed, exact)} at the "
+            f"printed precision, but {float(Fraction(exact) / printed.scale):.1f} "
+            f"rounds up",
+            True,
+            difference,
+        )
+    tried = "; ".join(a.description for a in alternatives) or "no other convention applies"
+    return Claim(
+        claim,
+        source,
+        shown,
+        computed,
+        "does not hold",
+        f"unexplained: nothing tried reproduces it ({tried}; truncation; "
+        f"double rounding; a digit swap)",
+        False,
+        difference,
+    )
+
+
+# --- alternatives ---------------------------------------------------------------------------------
+
+
+def _without(net: Network, kind: str, first_only: bool = False) -> int:
+    layers = [layer for layer in net.layers if layer.spec.kind == kind]
+    dropped = layers[:1] if first_only else layers
+    return net.ops - sum(net.conventions.ops(layer.cost) for layer in dropped)
+
+
+def _macs_alternatives(net: Network) -> list[Alternative]:
+    def recount(**options: Any) -> int:
+        return mobilenet_v1(net.alpha, net.resolution, architecture=net.architecture, **options).ops
+
+    at_224 = mobilenet_v1(net.alpha, 224, architecture=net.architecture).ops
+    return [
+        Alternative(
+            "by scaling the 224 count by rho^2, FC layer included",
+            at_224 * Fraction(net.resolution, 224) ** 2,
+        ),
+        Alternative("without the first convolution", _without(net, "conv", first_only=True)),
+        Alternative("without the classifier (FC) layer", _without(net, "fc")),
+        Alternative("with 1001 classes (TF-Slim)", recount(classes=1001)),
+    ]
+
+
+def _params_alternatives(net: Network) -> list[Alternative]:
+    def recount(**options: Any) -> int:
+        return mobilenet_v1(
+            net.alpha, net.resolution, architecture=net.architecture, **options
+        ).params
+
+    return [
+        Alternative(
+            "with TF-Slim's conventions (1001 classes, logits bias, batch-norm beta and "
+            "moving statistics, channels max(int(alpha d), 8))",
+            recount(classes=1001, bias="fc", bn="slim", rounding="slim"),
+        ),
+        Alternative(
+            "with Keras's conventions (classifier bias, 4 batch-norm vectors)",
+            recount(bias="fc", bn="all"),
+        ),
+        Alternative("without the classifier (FC) layer", recount(head=False)),
+    ]
+
+
+def _ranked(
+    cells: Sequence[tuple[Printed, list[Alternative]]], what: str
+) -> list[list[Alternative]]:
+    """Each cell's alternatives, those that reproduce the most cells of the same source first:
+    one convention that explains a whole table beats one that explains a single cell."""
+    scores: dict[str, int] = {}
+    for printed, alternatives in cells:
+        for alternative in alternatives:
+            scores[alternative.description] = scores.get(
+                alternative.description, 0
+            ) + printed.rounds(alternative.value)
+    return [
+        sorted(
+            (
+                a._replace(
+                    support=f" (it reproduces {scores[a.description]} of the {len(cells)} {what})"
+                )
+                for a in alternatives
+            ),
+            key=lambda a: -scores[a.description],
+        )
+        for _, alternatives in cells
+    ]
+
+
+# --- the claims -----------------------------------------------------------------------------------
+
+
+def separable_claims() -> list[Claim]:
+    """ "3x3 depthwise separable convolutions use between 8 to 9 times less computation": each
+    separable layer of MobileNet, and the whole network against Conv MobileNet."""
+    from .derive import separable_crossover
+
+    threshold = separable_crossover(3, 8)
+    source = f"{PAPER}, section 3.1"
+    claims = []
+    for layer in mobilenet_v1().layers:
+        if layer.spec.kind != "pw":
+            continue
+        n, size, m = layer.c_out, layer.out_size, layer.c_in
+        comparison = compare_layer(k=3, m=m, n=n, size=size, alpha=None, rho=None)
+        saving = 1 / comparison.rows[1].ratio
+        holds = 8 <= saving <= 9
+        explanation = (
+            f"standard / separable = 9N/(N + 9) = {saving} at N = {n}; "
+            f"8x needs N >= {threshold} (derived)"
+        )
+        claims.append(
+            Claim(
+                f"layer {layer.index - 1}+{layer.index} ({m} -> {n}, {size}x{size}) saves 8-9x",
+                source,
+                "8 to 9x",
+                f"{float(saving):.3f}x",
+                "holds" if holds else "does not hold",
+                explanation if holds else f"{explanation}, and {n} < {threshold}",
+                True,
+            )
+        )
+    full, separable = model("Conv-MobileNet"), mobilenet_v1()
+    saving = Fraction(full.ops, separable.ops)
+    claims.append(
+        Claim(
+            "whole network: Conv MobileNet / MobileNet",
+            f"{PAPER}, Table 4",
+            "8 to 9x",
+            f"{float(saving):.3f}x",
+            "holds" if 8 <= saving <= 9 else "does not hold",
+            f"{full.ops:,} / {separable.ops:,} mult-adds",
+            True,
+        )
+    )
+    return claims
+
+
+def share_claims() -> list[Claim]:
+    """Table 2, and "95% of its computation time in 1x1 convolutions which also has 75% of the
+    parameters"."""
+    shares = {s.category: s for s in mobilenet_v1().breakdown()}
+    claims = [
+        judge(
+            "1x1 convolutions: share of mult-adds",
+            f"{PAPER}, section 3",
+            Printed("95", 1, "text"),
+            shares["Conv 1x1"].ops_share * 100,
+        ),
+        judge(
+            "1x1 convolutions: share of parameters",
+            f"{PAPER}, section 3",
+            Printed("75", 1, "text"),
+            shares["Conv 1x1"].params_share * 100,
+        ),
+    ]
+    for category, (macs, params) in published.TABLE_2.items():
+        claims.append(
+            judge(
+                f"{category}: share of mult-adds",
+                f"{PAPER}, Table 2",
+                macs,
+                shares[category].ops_share * 100,
+            )
+        )
+        claims.append(
+            judge(
+                f"{category}: share of parameters",
+                f"{PAPER}, Table 2",
+                params,
+                shares[category].params_share * 100,
+            )
+        )
+    return claims
+
+
+def table_3_claims() -> list[Claim]:
+    claims = []
+    for row in compare_layer(k=3, m=512, n=512, size=14).rows:
+        if row.printed is None:
+            continue
+        macs, params = row.printed
+        claims.append(
+            judge(f"{row.label}: mult-adds", f"{PAPER}, Table 3", macs, int(row.cost.macs))
+        )
+        claims.append(
+            judge(f"{row.label}: parameters", f"{PAPER}, Table 3", params, int(row.cost.params))
+        )
+    return claims
+
+
+def network_claims(models: Sequence[published.PublishedModel]) -> list[Claim]:
+    """Whole-network rows (the paper's Tables 4-7 and 9, or the TF-Slim table)."""
+    rows = []
+    for row in models:
+        net = mobilenet_v1(row.alpha, row.resolution, architecture=row.architecture)
+        source = f"{row.source}, {row.table}" if row.source == PAPER else row.source
+        if row.macs is not None:
+            rows.append(
+                (f"{net.name}: mult-adds", source, row.macs, net.ops, _macs_alternatives(net))
+            )
+        if row.params is not None and (row.source == PAPER or row.resolution == 224):
+            rows.append(
+                (
+                    f"{net.name}: parameters",
+                    source,
+                    row.params,
+                    net.params,
+                    _params_alternatives(net),
+                )
+            )
+    origin = models[0].source if models else ""
+    ranked: dict[int, list[Alternative]] = {}
+    for metric in ("mult-adds", "parameters"):
+        indices = [k for k, r in enumerate(rows) if r[0].endswith(metric)]
+        cells = [(rows[k][2], rows[k][4]) for k in indices]
+        for k, alternatives in zip(
+            indices, _ranked(cells, f"{metric} figures of {origin}"), strict=True
+        ):
+            ranked[k] = alternatives
+    return [
+        judge(claim, source, printed, exact, ranked[k])
+        for k, (claim, source, printed, exact, _) in enumerate(rows)
+    ]
+
+
+def scaling_claims() -> list[Claim]:
+    """Width multiplier: cost and parameters "roughly by alpha^2"; resolution multiplier: cost by
+    rho^2, parameters unchanged."""
+    claims = []
+    base = mobilenet_v1()
+    source = f"{PAPER}, sections 4.2-4.3"
+    for alpha in ("0.75", "0.5", "0.25"):
+        net = mobilenet_v1(alpha)
+        a = Fraction(alpha)
+        for what, ratio in (
+            ("mult-adds", Fraction(net.ops, base.ops)),
+            ("parameters", Fraction(net.params, base.params)),
+        ):
+            within = a * a <= ratio <= a
+            claims.append(
+                Claim(
+                    f"alpha = {alpha} scales {what} by roughly alpha^2 = {decimal_text(a * a)}",
+                    source,
+                    f"~{float(a * a):.4g}",
+                    f"{float(ratio):.4g}",
+                    "holds" if within else "does not hold",
+                    "between alpha^2 and alpha, as derived: depthwise layers, the first layer "
+                    "and the classifier scale by alpha"
+                    if within
+                    else "outside [alpha^2, alpha]",
+                    within,
+                    ratio / (a * a) - 1,
+                )
+            )
+    for res in (192, 160, 128):
+        net = mobilenet_v1("1.0", res)
+        rho2 = Fraction(res, 224) ** 2
+        convs = Fraction(_without(net, "fc"), _without(base, "fc"))
+        whole = Fraction(net.ops, base.ops)
+        claims.append(
+            Claim(
+                f"rho = {res}/224 scales mult-adds by rho^2 = {rho2}",
+                source,
+                f"~{float(rho2):.4g}",
+                f"{float(whole):.4g}",
+                "holds" if convs == rho2 else "does not hold",
+                f"the convolutions scale by exactly rho^2; the whole network by {float(whole):.4g} "
+                f"because the classifier's mult-adds do not shrink with the input"
+                if convs == rho2
+                else f"the convolutions scale by {float(convs):.4g}",
+                convs == rho2,
+                whole / rho2 - 1,
+            )
+        )
+        claims.append(
+            Claim(
+                f"rho = {res}/224 leaves the parameters unchanged",
+                source,
+                "unchanged",
+                f"{net.params:,}",
+                "holds" if net.params == base.params else "does not hold",
+                "exact",
+                net.params == base.params,
+            )
+        )
+    return claims
+
+
+def claims() -> list[Claim]:
+    """Every claim, in the paper's order, then the TF-Slim table."""
+    return [
+        *separable_claims(),
+        *share_claims(),
+        *table_3_claims(),
+        *network_claims(published.PAPER_MODELS),
+        *scaling_claims(),
+        *network_claims(published.SLIM_MODELS),
+    ]

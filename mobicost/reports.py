@@ -1,0 +1,238 @@
+"""Reports of ``mobicost sweep``, ``compare`` and ``check``: library results as :class:`Report`s.
+
+Only the layer comparison's closed-form ratios need sympy, and they import it when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .check import Claim
+from .compare import LayerComparison, ModelRow
+from .exact import decimal_text
+from .network import Conventions
+from .published import PAPER, SLIM
+from .render import Column, Report
+from .sweep import Sweep
+
+
+def _unit_columns(conventions: Conventions) -> tuple[Column, ...]:
+    """The cost column people see (in the chosen unit) and the exact ones machines get."""
+    return (
+        Column("ops", conventions.unit_header, "count", show="human"),
+        Column("macs", "MACs", "count", show="machine"),
+        Column("adds", "adds", "count", show="machine"),
+        Column("flops", "FLOPs", "count", show="machine"),
+    )
+
+
+def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[str] = ()) -> Report:
+    """One row per configuration kept; ``limit`` cuts what people see (machines get all)."""
+    conventions = result.conventions
+    columns = (
+        Column("model", "model"),
+        Column("alpha", "alpha"),
+        Column("resolution", "resolution", "int"),
+        Column("rho", "rho", show="machine"),
+        *_unit_columns(conventions),
+        Column("params", "Params", "count"),
+        Column("ratio", f"{conventions.unit_header} / 1.0 MobileNet-224", "ratio"),
+        Column("top1_paper", f"top-1 % ({PAPER})"),
+        Column("top1_slim", f"top-1 % ({SLIM})"),
+    )
+    points = result.points if limit is None else result.points[:limit]
+    rows = tuple(
+        {
+            "model": p.name,
+            "alpha": decimal_text(p.alpha),
+            "resolution": p.resolution,
+            "rho": p.rho,
+            "ops": p.ops,
+            "macs": p.macs,
+            "adds": p.adds,
+            "flops": 2 * p.macs + p.adds,
+            "params": p.params,
+            "ratio": p.ratio,
+            "top1_paper": p.top1_paper,
+            "top1_slim": p.top1_slim,
+        }
+        for p in points
+    )
+    kept = len(result)
+    notes = [
+        f"{result.evaluated:,} configurations evaluated, {kept:,} kept"
+        + (f" ({'; '.join(budgets)})" if budgets else "")
+        + "."
+    ]
+    if result.pareto_axis:
+        notes.append(
+            f"Pareto front: no other configuration is cheaper and at least as good on "
+            f"{result.pareto_axis}."
+        )
+    if limit is not None and kept > limit:
+        notes.append(f"Showing the first {limit:,} of {kept:,}; --format csv or json gives all.")
+    notes.append(
+        f"Ratio: {conventions.unit_header} relative to 1.0 MobileNet-224 "
+        f"({result.reference_ops:,}) under the same conventions. Top-1: ImageNet "
+        f"accuracy as printed by each source, where published."
+    )
+    notes.append(f"Channels: '{result.rounding}' rounding.")
+    notes.extend(conventions.notes())
+    meta = {
+        "architecture": result.architecture.key,
+        "rounding": result.rounding,
+        "conventions": conventions.as_dict(),
+        "evaluated": result.evaluated,
+        "kept": kept,
+        "pareto": result.pareto_axis,
+    }
+    return Report(
+        f"{result.architecture.title}: alpha x resolution sweep",
+        columns,
+        rows,
+        notes=tuple(notes),
+        meta=meta,
+    )
+
+
+def layer_comparison_report(comparison: LayerComparison, *, bias: bool = False) -> Report:
+    """One layer in every variant, with the exact and the closed-form ratio to standard."""
+    from . import derive
+    from .formula_report import MACS_NOTE, as_formula
+
+    shape = comparison.shape
+    columns = (
+        Column("variant", "variant"),
+        Column("macs", "MACs", "count"),
+        Column("params", "params", "count"),
+        Column("ratio", "MACs / standard", "ratio"),
+        Column("closed_form", "closed form", "formula"),
+        Column("paper_macs", "paper MACs"),
+        Column("paper_params", "paper params"),
+    )
+    rows = []
+    for row in comparison.rows:
+        closed = derive.scaled_ratio(
+            row.variant, comparison.padding, width=row.width != 1, resolution=row.resolution != 1
+        )
+        rows.append(
+            {
+                "variant": row.label,
+                "macs": row.cost.macs,
+                "params": row.cost.params,
+                "ratio": row.ratio,
+                "closed_form": as_formula(closed),
+                "paper_macs": f"{row.printed[0].text}M" if row.printed else None,
+                "paper_params": f"{row.printed[1].text}M" if row.printed else None,
+            }
+        )
+    notes = (
+        f"Layer: D_K = {shape.k}, M = {shape.m}, N = {shape.n}, input {shape.w_in}x{shape.w_in}, "
+        f"stride {comparison.stride}, '{comparison.padding}' padding -> D_F = {shape.f}"
+        + (f", g = {shape.g}" if shape.g != 1 else "")
+        + ".",
+        "Thinned rows take floor(alpha x channels); shrunk rows round(rho x size), as the "
+        "paper's Table 3 (alpha = 0.75: 512 -> 384 channels; rho = 0.714: 14 -> 10).",
+        MACS_NOTE,
+        "Bias counted in the parameters." if bias else "No bias, as the paper.",
+    )
+    meta = {
+        "shape": {
+            "k": shape.k,
+            "m": shape.m,
+            "n": shape.n,
+            "input_size": shape.w_in,
+            "output_size": shape.f,
+            "stride": comparison.stride,
+            "padding": comparison.padding,
+            "groups": shape.g,
+        }
+    }
+    return Report("One layer, every variant", columns, tuple(rows), notes=notes, meta=meta)
+
+
+def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
+    """Whole networks side by side, relative to the first, beside the paper's printed row."""
+    conventions = rows[0].network.conventions
+    columns = (
+        Column("model", "model"),
+        *_unit_columns(conventions),
+        Column("params", "Params", "count"),
+        Column("ratio", f"{conventions.unit_header} / first", "ratio"),
+        Column("paper_macs", "paper mult-adds"),
+        Column("paper_params", "paper params"),
+        Column("paper_table", "paper table"),
+        Column("top1", "top-1 % (paper)"),
+    )
+    records = []
+    for row in rows:
+        net, p = row.network, row.published
+        total = net.total
+        records.append(
+            {
+                "model": net.name,
+                "ops": net.ops,
+                "macs": int(total.macs),
+                "adds": int(total.adds),
+                "flops": int(2 * total.macs + total.adds),
+                "params": net.params,
+                "ratio": row.ratio,
+                "paper_macs": f"{p.macs.text}M" if p and p.macs else None,
+                "paper_params": f"{p.params.text}M" if p and p.params else None,
+                "paper_table": p.table if p else None,
+                "top1": p.top1 if p else None,
+            }
+        )
+    notes = (
+        f"Ratio: each model's {conventions.unit_header} relative to {rows[0].network.name}.",
+        "Paper columns: as printed in Howard et al. 2017 for the same model (`mobicost "
+        "check` judges each against the count).",
+        *conventions.notes(),
+    )
+    return Report(
+        "Whole networks compared",
+        columns,
+        tuple(records),
+        notes=notes,
+        meta={"conventions": conventions.as_dict()},
+    )
+
+
+def check_report(claims: Sequence[Claim]) -> Report:
+    columns = (
+        Column("claim", "claim"),
+        Column("source", "source"),
+        Column("printed", "printed"),
+        Column("computed", "computed"),
+        Column("difference", "difference", "percent"),
+        Column("verdict", "verdict"),
+        Column("explained", "explained", show="machine"),
+        Column("explanation", "why"),
+    )
+    rows = tuple(
+        {
+            "claim": c.claim,
+            "source": c.source,
+            "printed": c.printed,
+            "computed": c.computed,
+            "difference": c.difference,
+            "verdict": c.verdict,
+            "explained": c.explained,
+            "explanation": c.explanation,
+        }
+        for c in claims
+    )
+    unexplained = [c for c in claims if not c.explained]
+    counts: dict[str, int] = {}
+    for c in claims:
+        counts[c.verdict] = counts.get(c.verdict, 0) + 1
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    notes = (
+        f"{len(claims)} claims: {summary}; {len(unexplained)} unexplained.",
+        "Computed: mobicost's exact count with the paper's conventions (MACs, no bias, no "
+        "batch norm, 1000 classes). Difference: (printed - computed) / computed.",
+        "A mismatch is explained only when a convention or a misprint reproduces the printed "
+        "number; the convention that reproduces the most figures of a source is tried first.",
+    )
+    meta = {"claims": len(claims), "unexplained": len(unexplained), "verdicts": counts}
+    return Report("The paper's claims, checked", columns, rows, notes=notes, meta=meta)

@@ -1,0 +1,142 @@
+"""``mobicost sweep``, ``compare`` and ``check`` from the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_sweep_default(run):
+    data = run.json("sweep")
+    assert data["evaluated"] == 16 and data["kept"] == 16
+    assert data["rows"][0] == {
+        "model": "1.0 MobileNet-224",
+        "alpha": "1.0",
+        "resolution": 224,
+        "rho": 1,
+        "macs": 568_740_352,
+        "adds": 0,
+        "flops": 1_137_480_704,
+        "params": 4_209_088,
+        "ratio": 1,
+        "top1_paper": "70.6",
+        "top1_slim": "70.9",
+    }
+    out = run("sweep").stdout
+    assert "top-1 % (Howard et al. 2017)" in out and "0.5 MobileNet-160" in out
+
+
+def test_sweep_largest_alpha_under_budget(run):
+    data = run.json(
+        "sweep",
+        "--res",
+        "192",
+        "--alpha",
+        "0.25:1.0:0.05",
+        "--max-macs",
+        "300M",
+        "--sort",
+        "alpha",
+        "--top",
+        "1",
+    )
+    assert [row["model"] for row in data["rows"]] == ["0.8 MobileNet-192"]
+    assert data["evaluated"] == 16
+
+
+def test_sweep_rho_budgets_pareto_csv(run):
+    assert [
+        r["resolution"]
+        for r in run.json("sweep", "--alpha", "1", "--rho", "1,0.857,0.714,0.571")["rows"]
+    ] == [224, 192, 160, 128]
+    assert len(run.json("sweep", "--pareto")["rows"]) == 14
+    assert all(r["params"] <= 2_000_000 for r in run.json("sweep", "--max-params", "2M")["rows"])
+    csv = run("sweep", "--alpha", "0.25:1.0:0.25", "--res", "128:224:32", "-f", "csv").stdout
+    assert len([line for line in csv.splitlines() if not line.startswith("#")]) == 17
+
+
+def test_sweep_cuts_long_human_tables(run):
+    out = run("sweep", "--alpha", "0.1:1.0:0.01", "--res", "96:224:16", "--rounding", "slim").stdout
+    assert "Showing the first 500 of 819" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--alpha", "1,,0.5"], "empty item in '1,,0.5'"),
+        (["--alpha", "0.25:1.0:0"], "step of '0.25:1.0:0' must be positive"),
+        (["--res", "224:128"], "a range is start:end:step"),
+        (["--res", "224:128:32"], "is empty (start above end)"),
+        (["--res", "160.5"], "not a whole number"),
+        (["--alpha", "abc"], "expected a list or range such as 1,0.75,0.5 or 0.25:1.0:0.05"),
+        (["--res", "160", "--rho", "0.714"], "--res and --rho both set the resolutions"),
+        (["--max-macs", "300X"], "expected a count such as 300M, 2.5G or 150000"),
+        (["--max-macs", "-1M"], "must be greater than zero"),
+        (["--max-params", "0"], "must be greater than zero"),
+        (["--sort", "speed"], "'speed' is not one of"),
+        (["--top", "0"], "'--top'"),
+        (["--alpha", "0.5:2:0.000001"], "more than 1,000,000 values"),
+    ],
+)
+def test_sweep_bad_input(run, args, fragment):
+    assert fragment in run.error("sweep", *args)
+
+
+def test_compare_layer(run):
+    data = run.json(
+        "compare", "--k", "3", "--m", "512", "--n", "512", "--size", "14", "--groups", "4"
+    )
+    rows = {r["variant"]: r for r in data["rows"]}
+    assert rows["grouped"]["macs"] == 462_422_016 // 4 and rows["grouped"]["closed_form"] == "1/g"
+    assert rows["depthwise-separable"]["closed_form"] == "1/N + 1/D_K**2"
+    assert rows["depthwise-separable, alpha = 0.75, rho = 0.714"]["paper_macs"] == "15.1M"
+    biased = run.json("compare", "--k", "3", "--m", "8", "--n", "8", "--size", "4", "--bias", "all")
+    assert biased["rows"][0]["params"] == 9 * 64 + 8
+
+
+def test_compare_models(run):
+    data = run.json("compare", "--models")
+    assert [r["model"] for r in data["rows"]] == [
+        "1.0 MobileNet-224",
+        "1.0 Conv MobileNet-224",
+        "1.0 Shallow MobileNet-224",
+        "0.75 MobileNet-224",
+    ]
+    assert data["rows"][1]["macs"] == 4_867_293_184 and data["rows"][1]["paper_macs"] == "4866M"
+    named = run.json(
+        "compare", "0.5-MobileNet-160", "MobileNet_v1_0.25_224", "--alpha", "0.75", "--res", "192"
+    )
+    assert [r["model"] for r in named["rows"]] == [
+        "0.5 MobileNet-160",
+        "0.25 MobileNet-224",
+        "0.75 MobileNet-192",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--k", "3", "--m", "4"], "missing --n, --size"),
+        (["--models", "--k", "3"], "--models compares networks"),
+        (
+            ["--k", "3", "--m", "4", "--n", "4", "--size", "8", "--res", "160"],
+            "use it with --models",
+        ),
+        (["--k", "3", "--m", "6", "--n", "6", "--size", "8", "--groups", "4"], "cannot be split"),
+        (["Not-A-Net"], "unknown model name"),
+    ],
+)
+def test_compare_bad_input(run, args, fragment):
+    assert fragment in run.error("compare", *args)
+
+
+def test_check_exit_codes(run):
+    paper = run("check", "--source", "paper", "-f", "json")
+    assert paper.exit_code == 0
+    result = run("check", "--format", "json", code=1)
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["unexplained"] == 1 and data["claims"] == 90
+    mismatches = run("check", "--mismatches", code=1).stdout
+    assert "paper typo" in mismatches and "1.19%" in mismatches
+    assert "holds within printed precision" not in mismatches

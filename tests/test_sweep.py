@@ -1,0 +1,179 @@
+"""Sweeps: the closed-form grid equals layer-by-layer builds; budgets, the front, sorting; the
+list and range parsers."""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mobicost.network import Conventions, mobilenet_v1
+from mobicost.params import ALPHA_LIST, RESOLUTION_LIST
+from mobicost.sweep import sweep
+
+
+def test_default_grid_is_the_papers():
+    result = sweep()
+    assert result.evaluated == 16 and len(result) == 16
+    first = result.points[0]
+    assert (first.name, first.macs, first.params, first.ratio) == (
+        "1.0 MobileNet-224",
+        568_740_352,
+        4_209_088,
+        1,
+    )
+    by_name = {p.name: p for p in result.points}
+    assert by_name["0.5 MobileNet-160"].top1_paper == "60.2"
+    assert by_name["0.5 MobileNet-160"].top1_slim == "59.1"
+    assert by_name["0.75 MobileNet-192"].top1_paper is None  # not in the paper
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    alphas=st.lists(
+        st.fractions(min_value=Fraction(1, 8), max_value=2, max_denominator=100),
+        min_size=1,
+        max_size=3,
+    ),
+    resolutions=st.lists(st.integers(1, 400), min_size=1, max_size=3),
+    rounding=st.sampled_from(["floor", "slim", "div8"]),
+    conventions=st.builds(
+        Conventions,
+        unit=st.sampled_from(["macs", "flops"]),
+        bias=st.sampled_from(["none", "fc", "all"]),
+        bn=st.sampled_from(["none", "affine", "all"]),
+        classes=st.integers(1, 2000),
+        head=st.booleans(),
+        pool_adds=st.booleans(),
+    ),
+)
+def test_grid_equals_layer_by_layer(alphas, resolutions, rounding, conventions):
+    if rounding == "floor" and min(alphas) * 32 < 1:
+        return
+    result = sweep(alphas, resolutions, rounding=rounding, conventions=conventions)
+    for point in result.points:
+        net = mobilenet_v1(point.alpha, point.resolution, rounding=rounding, **vars(conventions))
+        assert (point.macs, point.adds, point.params, point.ops) == (
+            net.total.macs,
+            net.total.adds,
+            net.params,
+            net.ops,
+        )
+
+
+def test_python_integers_past_int64():
+    # alpha 5000 at 40,000 pixels: ~4e20 MACs, beyond int64; the grid falls back to exact ints
+    result = sweep(["5000"], [40_000])
+    [point] = result.points
+    assert result.macs.dtype == object
+    assert point.macs == mobilenet_v1("5000", 40_000).total.macs > 2**63
+
+
+def test_budgets():
+    result = sweep(max_macs=300 * 10**6, max_params=2 * 10**6)
+    assert {p.name for p in result.points} == {
+        "0.5 MobileNet-224",
+        "0.5 MobileNet-192",
+        "0.5 MobileNet-160",
+        "0.5 MobileNet-128",
+        "0.25 MobileNet-224",
+        "0.25 MobileNet-192",
+        "0.25 MobileNet-160",
+        "0.25 MobileNet-128",
+    }
+    assert all(p.macs <= 300 * 10**6 and p.params <= 2 * 10**6 for p in result.points)
+    flops = sweep(max_flops=600 * 10**6, conventions=Conventions(unit="flops"))
+    assert max(p.ops for p in flops.points) == 2 * 290_675_200
+
+
+def test_largest_alpha_under_budget_at_192():
+    result = sweep(
+        ALPHA_LIST.parse("0.25:1.0:0.05"), [192], max_macs=300 * 10**6, sort="alpha", top=1
+    )
+    [best] = result.points
+    assert best.alpha == Fraction(4, 5) and best.macs <= 300 * 10**6
+    assert mobilenet_v1("0.85", 192).total.macs > 300 * 10**6  # the next step is over budget
+
+
+def test_pareto_on_published_accuracy():
+    result = sweep(pareto=True)
+    assert result.pareto_axis == "top-1 (TF-Slim checkpoints)"
+    names = {p.name for p in result.points}
+    # 1.0-128 (186M, 65.2%) is beaten by 0.75-160 (166M, 65.3%); 0.5-192 by 0.75-128
+    assert "1.0 MobileNet-128" not in names and "0.5 MobileNet-192" not in names
+    assert len(names) == 14
+    for p in result.points:  # nothing kept is beaten on both
+        assert not any(
+            q.ops <= p.ops
+            and Fraction(q.top1_slim) >= Fraction(p.top1_slim)
+            and (q.ops, q.top1_slim) != (p.ops, p.top1_slim)
+            for q in result.points
+        )
+
+
+def test_pareto_without_accuracy_uses_capacity():
+    result = sweep(["1", "0.5"], [224, 160, 300], pareto=True)
+    assert result.pareto_axis == "alpha x resolution"
+    # every point trades cost for capacity: nothing is cheaper and at least as wide
+    assert len(result) == 6
+
+
+def test_sorting():
+    assert [p.resolution for p in sweep(["1"], [128, 224, 160], sort="resolution").points] == [
+        224,
+        160,
+        128,
+    ]
+    assert [p.name for p in sweep(sort="top1", top=2).points] == [
+        "1.0 MobileNet-224",
+        "1.0 MobileNet-192",
+    ]
+    macs = [p.ops for p in sweep(sort="macs").points]
+    assert macs == sorted(macs)
+
+
+def test_parsers():
+    assert ALPHA_LIST.parse("0.25:1.0:0.25") == [
+        Fraction(1, 4),
+        Fraction(1, 2),
+        Fraction(3, 4),
+        Fraction(1),
+    ]
+    assert len(ALPHA_LIST.parse("0.25:1.0:0.05")) == 16  # inclusive, exact: no float drift
+    assert RESOLUTION_LIST.parse("128:224:32,96") == [128, 160, 192, 224, 96]
+    for bad in (
+        "1,,0.5",
+        "0.25:1.0:0",
+        "0.25:1.0:-0.1",
+        "224:128",
+        "0.5:0.25:0.05",
+        "x",
+        "1:2:3:4",
+        "0",
+        "-1",
+        "nan",
+        "1e999",
+    ):
+        with pytest.raises(ValueError):
+            ALPHA_LIST.parse(bad)
+    with pytest.raises(ValueError, match="not a whole number"):
+        RESOLUTION_LIST.parse("160.5")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=st.fractions(min_value=Fraction(1, 100), max_value=2, max_denominator=100),
+    length=st.fractions(min_value=0, max_value=2, max_denominator=100),
+    step=st.fractions(min_value=Fraction(1, 100), max_value=1, max_denominator=100),
+)
+def test_range_property(start, length, step):
+    text = (
+        f"{start.numerator}/{start.denominator}:{(start + length).numerator}/"
+        f"{(start + length).denominator}:{step.numerator}/{step.denominator}"
+    )
+    values = ALPHA_LIST.parse(text)
+    assert values[0] == start and values[-1] <= start + length < values[-1] + step
+    assert all(b - a == step for a, b in itertools.pairwise(values))
