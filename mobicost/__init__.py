@@ -10,23 +10,26 @@ lives in :mod:`mobicost.derive` and is imported only when asked for.
 
 from __future__ import annotations
 
-from .network import Conventions, Layer, Network, mobilenet_v1, model
-from .rules import (
-    Cost,
-    MobicostError,
-    batch_norm,
-    conv,
-    depthwise,
-    depthwise_separable,
-    fully_connected,
-    global_avg_pool,
-    grouped,
-    output_size,
-    pointwise,
-    spatial_separable,
-    standard,
-)
-from .variants import VARIANTS, Evaluation, Shape, Variant, evaluate
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time, loaded on first use
+    from .network import Conventions, Layer, Network, mobilenet_v1, model
+    from .rules import (
+        Cost,
+        MobicostError,
+        batch_norm,
+        conv,
+        depthwise,
+        depthwise_separable,
+        fully_connected,
+        global_avg_pool,
+        grouped,
+        output_size,
+        pointwise,
+        spatial_separable,
+        standard,
+    )
+    from .variants import VARIANTS, Evaluation, Shape, Variant, evaluate
 
 __version__ = "0.1.0"
 
@@ -56,3 +59,20 @@ __all__ = [
     "spatial_separable",
     "standard",
 ]
+
+_HOMES = {
+    **dict.fromkeys(("Conventions", "Layer", "Network", "mobilenet_v1", "model"), "network"),
+    **dict.fromkeys(("VARIANTS", "Evaluation", "Shape", "Variant", "evaluate"), "variants"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the public API on first use, so that ``import mobicost`` stays cheap (PEP 562)."""
+    if name not in __all__ or name == "__version__":
+        raise AttributeError(f"module 'mobicost' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f".{_HOMES.get(name, 'rules')}", __name__)
+    value = getattr(module, name)
+    globals()[name] = value
+    return value

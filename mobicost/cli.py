@@ -24,10 +24,10 @@ from .params import (
     POSITIVE_EXACT,
     POSITIVE_INT,
     RESOLUTION_LIST,
+    VARIANT_NAME,
 )
 from .render import FORMATS, Format, Report, render_rich, render_text, write_atomic
 from .rules import PADDINGS, MobicostError, Padding
-from .variants import VARIANTS, Shape
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -66,17 +66,13 @@ def emit(report: Report, fmt: Format, output: str | None) -> None:
     """Print ``report`` in ``fmt``, or write it atomically to ``output``."""
     if fmt == "table":
         from rich.console import Console
-        from rich.table import Table
 
         buffer = io.StringIO() if output else None
         console = Console(file=buffer, color_system=None if output else "auto")
-        if not console.is_terminal:  # piped or to a file: as wide as the tables need
+        if not console.is_terminal:  # piped or to a file: tables keep their natural width
             console.width = 10_000
         for renderable in render_rich(report):
-            width = None
-            if not console.is_terminal and isinstance(renderable, Table):
-                width = console.measure(renderable).maximum
-            console.print(renderable, width=width)
+            console.print(renderable)
         text = buffer.getvalue() if buffer is not None else None
     else:
         text = render_text(report, fmt)
@@ -128,7 +124,7 @@ Examples:
 
 
 @main.command(epilog=_FORMULA_EPILOG, context_settings=CONTEXT)
-@click.argument("variant", required=False, metavar="[VARIANT]", type=click.Choice(list(VARIANTS)))
+@click.argument("variant", required=False, metavar="[VARIANT]", type=VARIANT_NAME)
 @click.option("--k", "kernel", type=POSITIVE_INT, help="Kernel size D_K.")
 @click.option("--m", "m", type=POSITIVE_INT, help="Input channels M.")
 @click.option("--n", "n", type=POSITIVE_INT, help="Output channels N.")
@@ -193,6 +189,7 @@ def formula(
     beside each number is the symbolic path). With --ratio, derive a ratio and its limit.
     """
     from . import derive, formula_report
+    from .variants import VARIANTS, Shape
 
     if latex:
         if fmt not in ("table", "latex"):
@@ -687,4 +684,104 @@ def check(source: str, mismatches: bool, fmt: Format, output: str | None) -> Non
     )
     emit(check_report(shown), fmt, output)
     if not all(claim.explained for claim in claims):
+        sys.exit(1)
+
+
+def _verify_set(conventions: dict[str, Any]) -> list[Any]:
+    """What --all verifies: the 16-model grid at every rounding policy, odd resolutions, and
+    the paper's Conv and Shallow MobileNet."""
+    from .network import ROUNDINGS, mobilenet_v1
+
+    networks = [
+        mobilenet_v1(alpha, res, rounding=rounding, **conventions)
+        for rounding in ROUNDINGS
+        for alpha in ("1.0", "0.75", "0.5", "0.25")
+        for res in (224, 192, 160, 128, 225, 97)
+    ]
+    networks += [
+        mobilenet_v1(architecture=arch, **conventions)
+        for arch in ("conv-mobilenet", "shallow-mobilenet")
+    ]
+    return networks
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("model", required=False, type=MODEL_NAME)
+@click.option("--alpha", type=POSITIVE_EXACT, help="Width multiplier, exact: 0.75 or 3/4.")
+@click.option("--res", "resolution", type=POSITIVE_INT, help="Input resolution (default 224).")
+@click.option("--rho", type=POSITIVE_EXACT, help="Resolution multiplier: res = round(224 rho).")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Verify the 16-model grid at every rounding policy, odd resolutions (225, "
+    "97), Conv MobileNet and Shallow MobileNet.",
+)
+@convention_options
+@format_options
+def verify(
+    model: Any,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    every: bool,
+    rounding: Any,
+    fmt: Format,
+    output: str | None,
+    **options: Any,
+) -> None:
+    """Check mobicost's counts against PyTorch's own counter, layer by layer.
+
+    Builds the network as a torch.nn.Module with the same conventions, runs one forward pass
+    under torch.utils.flop_counter.FlopCounterMode and counts parameters with numel. Any
+    mismatch is exit status 1 with the layer named. Needs the extra: pip install torch==2.13.0
+    (a CPU build) and pip install 'mobicost[torch]'.
+
+    \b
+    Examples:
+      mobicost verify --alpha 0.5 --res 160
+      mobicost verify MobileNet_v1_0.75_128 --bias fc --bn all
+      mobicost verify --all
+    """
+    from .network import mobilenet_v1
+    from .reports import verification_report, verification_summary
+    from .verify import require_torch, verify_all
+
+    require_torch()
+    if resolution is not None and rho is not None:
+        raise click.UsageError("--res and --rho both set the resolution: give one")
+    chosen = model is not None or (alpha, resolution, rho) != (None, None, None)
+    if every and chosen:
+        raise click.UsageError("--all verifies the whole set: give no model, --alpha or --res")
+    if model is not None and (alpha, resolution, rho) != (None, None, None):
+        raise click.UsageError("give the model by name or by --alpha/--res/--rho, not both")
+    conventions = vars(conventions_of(options))
+    if every:
+        results = verify_all(_verify_set(conventions))
+        emit(verification_summary(results), fmt, output)
+    else:
+        if model is not None:
+            alpha, resolution, architecture = model.alpha, model.resolution, model.architecture
+        else:
+            architecture = "mobilenet"
+        network = mobilenet_v1(
+            alpha or Fraction(1),
+            resolution,
+            rho=rho,
+            rounding=rounding,
+            architecture=architecture,
+            **conventions,
+        )
+        results = verify_all([network])
+        emit(verification_report(results[0]), fmt, output)
+    failures = [(v.network.name, check) for v in results for check in v.mismatches]
+    for name, check in failures[:20]:
+        click.echo(
+            f"mismatch: {name}, layer {check.layer.index} ({check.layer.spec.label}): "
+            f"MACs {int(check.layer.cost.macs):,} vs {check.measured_macs:,}, params "
+            f"{check.layer.params:,} vs {check.measured_params:,}, shape "
+            f"{check.expected_shape} vs {check.measured_shape}",
+            err=True,
+        )
+    if failures:
         sys.exit(1)

@@ -170,3 +170,28 @@ class Budget(click.ParamType):  # type: ignore[type-arg]
 ALPHA_LIST = ExactList()
 RESOLUTION_LIST = ExactList(integer=True)
 BUDGET = Budget()
+
+
+class VariantName(click.ParamType):  # type: ignore[type-arg]
+    """A variant of :data:`mobicost.variants.VARIANTS`, looked up when used."""
+
+    name = "variant"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from .variants import VARIANTS
+
+        if value in VARIANTS:
+            return str(value)
+        self.fail(f"{value!r} is not a variant; choose from: {', '.join(VARIANTS)}", param, ctx)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from .variants import VARIANTS
+
+        return [CompletionItem(name) for name in VARIANTS if name.startswith(incomplete)]
+
+
+VARIANT_NAME = VariantName()

@@ -8,15 +8,10 @@ turns them into text: machine formats (CSV, JSON) keep exact integers and fracti
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -208,6 +203,8 @@ def _json_ready(report: Report) -> dict[str, object]:
 
 def to_json(report: Report) -> str:
     """JSON with exact integers as numbers and expressions and fractions as strings."""
+    import json
+
     return json.dumps(_json_ready(report), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -215,6 +212,10 @@ def to_csv(report: Report) -> str:
     """One CSV table of exact values (sections, being derivable from the rows, are left to the
     other formats); notes and metadata as leading ``#`` lines, so that
     ``pandas.read_csv(path, comment="#")`` reads it."""
+    import csv
+    import io
+    import json
+
     out = io.StringIO()
     for key, value in report.meta.items():
         if key != "key":
@@ -322,6 +323,9 @@ def render_text(report: Report, fmt: Format) -> str:
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` all at once: a temporary file in the same directory, renamed
     over the target, so readers never see a partial file and a failure leaves nothing behind."""
+    import tempfile
+    from pathlib import Path
+
     target = Path(path)
     fd, temporary = tempfile.mkstemp(
         dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
@@ -337,6 +341,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 def check_writable(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` cannot be written, or ``None``: checked before any work is done."""
+    from pathlib import Path
+
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir():

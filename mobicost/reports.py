@@ -11,9 +11,11 @@ from .check import Claim
 from .compare import LayerComparison, ModelRow
 from .exact import decimal_text
 from .network import Conventions
+from .network_report import model_notes, network_meta
 from .published import PAPER, SLIM
 from .render import Column, Report
 from .sweep import Sweep
+from .verify import Verification
 
 
 def _unit_columns(conventions: Conventions) -> tuple[Column, ...]:
@@ -236,3 +238,90 @@ def check_report(claims: Sequence[Claim]) -> Report:
     )
     meta = {"claims": len(claims), "unexplained": len(unexplained), "verdicts": counts}
     return Report("The paper's claims, checked", columns, rows, notes=notes, meta=meta)
+
+
+VERIFY_NOTES = (
+    "Measured: torch.utils.flop_counter.FlopCounterMode on one forward pass (FLOPs / 2 = "
+    "MACs; it counts convolutions and linear layers, not bias additions, pooling or batch "
+    "norm) and numel of each layer's parameters (with the batch-norm running statistics when "
+    "the convention counts them). Output shapes from the same forward pass.",
+)
+
+
+def verification_report(verification: Verification) -> Report:
+    """One network, layer by layer: mobicost's count beside PyTorch's."""
+    net = verification.network
+    columns = (
+        Column("index", "#", "int"),
+        Column("type", "Type / Stride"),
+        Column("macs", "MACs (mobicost)", "count"),
+        Column("measured_macs", "MACs (PyTorch)", "count"),
+        Column("params", "params (mobicost)", "count"),
+        Column("measured_params", "params (PyTorch)", "count"),
+        Column("output", "output (PyTorch)"),
+        Column("match", "match"),
+    )
+    rows = tuple(
+        {
+            "index": c.layer.index,
+            "type": c.layer.spec.label,
+            "macs": int(c.layer.cost.macs),
+            "measured_macs": c.measured_macs,
+            "params": c.layer.params,
+            "measured_params": c.measured_params,
+            "output": "x".join(str(d) for d in c.measured_shape),
+            "match": "yes" if c.ok else "NO",
+        }
+        for c in verification.layers
+    )
+    totals = {
+        "type": "Total",
+        "macs": int(net.total.macs),
+        "measured_macs": verification.measured_macs,
+        "params": net.params,
+        "measured_params": verification.measured_params,
+        "match": "yes" if verification.ok else "NO",
+    }
+    return Report(
+        f"{net.name}: mobicost against PyTorch",
+        columns,
+        rows,
+        totals=totals,
+        notes=(*VERIFY_NOTES, *model_notes(net)),
+        meta=network_meta(net),
+    )
+
+
+def verification_summary(verifications: Sequence[Verification]) -> Report:
+    """Many networks, one row each."""
+    columns = (
+        Column("model", "model"),
+        Column("rounding", "rounding"),
+        Column("macs", "MACs (mobicost)", "count"),
+        Column("measured_macs", "MACs (PyTorch)", "count"),
+        Column("params", "params (mobicost)", "count"),
+        Column("measured_params", "params (PyTorch)", "count"),
+        Column("layers", "layers", "int"),
+        Column("match", "match"),
+    )
+    rows = tuple(
+        {
+            "model": v.network.name,
+            "rounding": v.network.rounding,
+            "macs": int(v.network.total.macs),
+            "measured_macs": v.measured_macs,
+            "params": v.network.params,
+            "measured_params": v.measured_params,
+            "layers": len(v.layers),
+            "match": "yes" if v.ok else "NO",
+        }
+        for v in verifications
+    )
+    matched = sum(v.ok for v in verifications)
+    conventions = verifications[0].network.conventions if verifications else None
+    notes = (
+        f"{matched} of {len(verifications)} networks match PyTorch layer by layer.",
+        *VERIFY_NOTES,
+        *(conventions.notes() if conventions else ()),
+    )
+    return Report("mobicost against PyTorch, every model", columns, rows, notes=notes)

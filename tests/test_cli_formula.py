@@ -190,7 +190,7 @@ def test_output_file_is_written(run, tmp_path):
             ["--k", "5", "--m", "4", "--n", "4", "--size", "3", "--padding", "valid"],
             "a 5x5 kernel does not fit a 3x3 input",
         ),
-        (["dilated"], "'dilated' is not one of 'standard'"),
+        (["dilated"], "'dilated' is not a variant; choose from: standard, grouped"),
         (["grouped", "--k", "3", "--m", "4", "--n", "4", "--size", "8"], "needs --groups"),
         (
             ["grouped", "--k", "3", "--m", "6", "--n", "6", "--size", "8", "--groups", "4"],

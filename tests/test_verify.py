@@ -1,0 +1,92 @@
+"""mobicost against PyTorch's own counter (torch.utils.flop_counter), layer by layer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from mobicost.network import mobilenet_v1, model
+
+torch = pytest.importorskip("torch")
+
+from mobicost.verify import to_torch, verify  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        mobilenet_v1("0.5", 160),
+        mobilenet_v1("1.0", 225, bias="all", bn="all"),  # odd size: asymmetric 'same' padding
+        mobilenet_v1("0.35", 97, rounding="div8", bias="fc", bn="slim", classes=1001),
+        mobilenet_v1("0.25", 128, rounding="slim", bn="affine", head=False),
+        model("Conv-MobileNet"),
+        model("Shallow-MobileNet-192"),
+    ],
+    ids=lambda net: f"{net.name}/{net.rounding}/{net.conventions.bias}/{net.conventions.bn}",
+)
+def test_every_layer_matches_pytorch(net):
+    result = verify(net)
+    assert result.ok, [
+        (
+            c.layer.index,
+            c.measured_macs,
+            c.layer.cost.macs,
+            c.measured_params,
+            c.layer.params,
+            c.measured_shape,
+        )
+        for c in result.mismatches
+    ]
+    assert result.measured_macs == net.total.macs
+    assert result.measured_params == net.params
+
+
+def test_keras_parameter_count_in_pytorch():
+    module = to_torch(mobilenet_v1(bias="fc", bn="all"))
+    weights = sum(p.numel() for p in module.parameters())
+    stats = sum(b.numel() for n, b in module.named_buffers() if n.endswith(("_mean", "_var")))
+    assert weights + stats == 4_253_864  # keras.applications.MobileNet(), total params
+
+
+def test_a_wrong_count_is_caught(monkeypatch):
+    from mobicost import verify as verifying
+
+    real = verifying.measured_params
+    monkeypatch.setattr(
+        verifying,
+        "measured_params",
+        lambda block, bn: real(block, bn) + (1 if "Linear" in str(block) else 0),
+    )
+    result = verify(mobilenet_v1("0.25", 128))
+    assert [c.layer.index for c in result.mismatches] == [29]
+
+
+def test_cli_verify(run):
+    data = run.json("verify", "--alpha", "0.5", "--res", "160")
+    assert data["totals"]["measured_macs"] == data["totals"]["macs"] == 76_524_800
+    assert all(row["match"] == "yes" for row in data["rows"])
+
+
+def test_cli_verify_all(run):
+    data = run.json("verify", "--all")
+    assert len(data["rows"]) == 3 * 4 * 6 + 2
+    assert all(row["match"] == "yes" for row in data["rows"])
+
+
+def test_cli_verify_conflicts(run):
+    assert "--all verifies the whole set" in run.error("verify", "--all", "--alpha", "0.5")
+
+
+def test_without_torch_is_one_line_exit_2():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from mobicost.cli import main\nmain(['verify', '--alpha', '0.5'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: PyTorch is not installed: pip install torch==2.13.0 (a CPU build), then "
+        "pip install 'mobicost[torch]'"
+    ]
