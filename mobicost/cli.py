@@ -79,7 +79,10 @@ def emit(report: Report, fmt: Format, output: str | None) -> None:
         if output is None:
             click.echo(text, nl=False)
     if output is not None and text is not None:
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as error:  # a full disk, a permission lost since the check
+            raise MobicostError(f"cannot write {output!r}: {error.strerror or error}") from None
 
 
 def format_options(command: Any) -> Any:
@@ -108,7 +111,21 @@ def main() -> None:
     """Exact cost models (MACs and parameters) for MobileNet-style networks.
 
     Every number is exact and states its convention: MACs are the paper's mult-adds
-    (FLOPs = 2 x MACs).
+    (FLOPs = 2 x MACs). Every command takes --format table|csv|json|markdown|latex and
+    --output FILE; run 'mobicost COMMAND --help' for its options and examples.
+
+    \b
+    Examples:
+      mobicost table --alpha 0.5 --res 160     0.50 MobileNet-160, layer by layer
+      mobicost formula --ratio depthwise-separable
+      mobicost sweep --max-macs 300M --pareto
+      mobicost compare --models
+      mobicost check --mismatches
+      mobicost verify --all                    needs PyTorch
+
+    \b
+    Shell completion (bash; zsh and fish alike):
+      eval "$(_MOBICOST_COMPLETE=bash_source mobicost)"
     """
 
 
@@ -648,8 +665,9 @@ def compare(
     help="Check the paper's claims, the TF-Slim table, or both.",
 )
 @click.option("--mismatches", is_flag=True, help="Show only the claims that do not hold.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing; answer with the exit status.")
 @format_options
-def check(source: str, mismatches: bool, fmt: Format, output: str | None) -> None:
+def check(source: str, mismatches: bool, quiet: bool, fmt: Format, output: str | None) -> None:
     """Judge the paper's claims (and the TF-Slim table) against the exact counts.
 
     Each printed number holds, holds within its printed precision, is a paper typo, or does
@@ -682,7 +700,8 @@ def check(source: str, mismatches: bool, fmt: Format, output: str | None) -> Non
         if mismatches
         else claims
     )
-    emit(check_report(shown), fmt, output)
+    if not quiet or output is not None:
+        emit(check_report(shown), fmt, output)
     if not all(claim.explained for claim in claims):
         sys.exit(1)
 
@@ -711,6 +730,12 @@ def _verify_set(conventions: dict[str, Any]) -> list[Any]:
 @click.option("--res", "resolution", type=POSITIVE_INT, help="Input resolution (default 224).")
 @click.option("--rho", type=POSITIVE_EXACT, help="Resolution multiplier: res = round(224 rho).")
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only mismatches (on stderr); answer with the exit status.",
+)
+@click.option(
     "--all",
     "every",
     is_flag=True,
@@ -721,6 +746,7 @@ def _verify_set(conventions: dict[str, Any]) -> list[Any]:
 @format_options
 def verify(
     model: Any,
+    quiet: bool,
     alpha: Fraction | None,
     resolution: int | None,
     rho: Fraction | None,
@@ -758,7 +784,8 @@ def verify(
     conventions = vars(conventions_of(options))
     if every:
         results = verify_all(_verify_set(conventions))
-        emit(verification_summary(results), fmt, output)
+        if not quiet or output is not None:
+            emit(verification_summary(results), fmt, output)
     else:
         if model is not None:
             alpha, resolution, architecture = model.alpha, model.resolution, model.architecture
@@ -773,7 +800,8 @@ def verify(
             **conventions,
         )
         results = verify_all([network])
-        emit(verification_report(results[0]), fmt, output)
+        if not quiet or output is not None:
+            emit(verification_report(results[0]), fmt, output)
     failures = [(v.network.name, check) for v in results for check in v.mismatches]
     for name, check in failures[:20]:
         click.echo(

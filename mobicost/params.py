@@ -167,8 +167,10 @@ class Budget(click.ParamType):  # type: ignore[type-arg]
         return number
 
 
-ALPHA_LIST = ExactList()
-RESOLUTION_LIST = ExactList(integer=True)
+#: at most 10,000 values a list: 10^4 x 10^4 = 10^8 pairs is already ten times what one sweep
+#: evaluates, and each alpha costs one network build
+ALPHA_LIST = ExactList(limit=10**4)
+RESOLUTION_LIST = ExactList(integer=True, limit=10**4)
 BUDGET = Budget()
 
 

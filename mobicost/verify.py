@@ -154,8 +154,20 @@ class Verification:
         return tuple(check for check in self.layers if not check.ok)
 
 
+#: the largest activation one verification may allocate (float32), to fail early, not by OOM
+MAX_ACTIVATION_BYTES = 2**30
+
+
 def verify(network: Network) -> Verification:
     """Build ``network`` in PyTorch, run one forward pass, and count it layer by layer."""
+    largest = max(4 * layer.c_out * layer.out_size**2 for layer in network.layers)
+    largest = max(largest, 4 * 3 * network.resolution**2)
+    if largest > MAX_ACTIVATION_BYTES:
+        raise MobicostError(
+            f"{network.name} is too large to run in PyTorch here: one activation needs "
+            f"{largest / 2**30:.1f} GiB (the limit is {MAX_ACTIVATION_BYTES / 2**30:.0f} GiB); "
+            f"lower the resolution or alpha"
+        )
     torch = require_torch()
     from torch.utils.flop_counter import FlopCounterMode
 

@@ -74,7 +74,8 @@ def test_sweep_cuts_long_human_tables(run):
         (["--max-params", "0"], "must be greater than zero"),
         (["--sort", "speed"], "'speed' is not one of"),
         (["--top", "0"], "'--top'"),
-        (["--alpha", "0.5:2:0.000001"], "more than 1,000,000 values"),
+        (["--alpha", "0.5:2:0.0001"], "more than 10,000 values"),
+        (["--alpha", "0.5:1:0.0001", "--res", "100:5000:1"], "is more than one sweep evaluates"),
     ],
 )
 def test_sweep_bad_input(run, args, fragment):

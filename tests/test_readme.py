@@ -1,0 +1,67 @@
+"""The README's examples are run and compared, so the docs cannot drift from the program.
+
+A block written as
+
+    <!-- output: mobicost table --alpha 0.5 --res 160 -->
+    ```
+    ...
+    ```
+
+must hold exactly what that command prints. MOBICOST_UPDATE_README=1 rewrites the blocks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mobicost.cli import main
+
+README = Path(__file__).parent.parent / "README.md"
+BLOCK = re.compile(r"(<!-- output: (?P<command>.+?) -->\n```\n)(?P<output>.*?)(```)", re.DOTALL)
+
+
+def run(command: str) -> tuple[int, str]:
+    args = shlex.split(command)
+    assert args[0] == "mobicost"
+    result = CliRunner().invoke(main, args[1:], prog_name="mobicost", catch_exceptions=False)
+    return result.exit_code, "\n".join(line.rstrip() for line in result.stdout.splitlines()) + "\n"
+
+
+def blocks() -> list[tuple[str, str]]:
+    return [(m["command"], m["output"]) for m in BLOCK.finditer(README.read_text())]
+
+
+def test_readme_has_an_example_of_every_command():
+    commands = {shlex.split(command)[1] for command, _ in blocks()}
+    assert commands == {"table", "formula", "sweep", "compare", "check", "verify"}
+
+
+@pytest.mark.parametrize(("command", "shown"), blocks(), ids=[c for c, _ in blocks()])
+def test_readme_output_is_real(command, shown):
+    if " verify" in command and importlib.util.find_spec("torch") is None:
+        pytest.skip("needs torch")
+    code, printed = run(command)
+    if os.environ.get("MOBICOST_UPDATE_README"):
+        text = README.read_text()
+        README.write_text(
+            text.replace(
+                f"<!-- output: {command} -->\n```\n{shown}```",
+                f"<!-- output: {command} -->\n```\n{printed}```",
+            )
+        )
+        return
+    assert code in (0, 1)
+    assert printed == shown
+
+
+def test_quickstart_is_two_commands():
+    quick = README.read_text().split("<!-- quickstart -->")[1].split("<!-- /quickstart -->")[0]
+    lines = [line for line in quick.splitlines() if line and not line.startswith("```")]
+    assert lines == ["pip install -e '.[test]' && mobicost table --alpha 0.5 --res 160", "pytest"]
