@@ -181,3 +181,47 @@ def test_python_m_mobicost():
         "bn_params": 0,
         "macs_share": 1,
     }
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
+def test_read_only_directory(run, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert "is not writable" in run.error("table", "-o", str(locked / "out.txt"))
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_failing_write_leaves_nothing(run, tmp_path, monkeypatch):
+    import tempfile as tempfile_module
+
+    real = tempfile_module.mkstemp
+
+    def mkstemp_then_fail(*args, **kwargs):
+        fd, name = real(*args, **kwargs)
+        os.close(fd)
+        os.chmod(name, 0)
+        os.unlink(name)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile_module, "mkstemp", mkstemp_then_fail)
+    target = tmp_path / "out.json"
+    assert run.error("table", "-f", "json", "-o", str(target)) == (
+        f"Error: cannot write {str(target)!r}: No space left on device"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_failure_midway_removes_the_temporary(tmp_path, monkeypatch):
+    from mobicost import render
+
+    def broken_replace(source, target):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        render.write_atomic(tmp_path / "out.csv", "a,b\n")
+    assert list(tmp_path.iterdir()) == []
