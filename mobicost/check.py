@@ -89,79 +89,52 @@ def judge(
     shown = f"{printed.text}{_unit(printed)}"
     computed = _count_text(exact, printed.scale)
     difference = (printed.value - Fraction(exact)) / Fraction(exact) if exact else None
+    verdict, explanation, explained = _verdict(printed, exact, computed, shown, alternatives)
+    return Claim(claim, source, shown, computed, verdict, explanation, explained, difference)
+
+
+def _verdict(
+    printed: Printed,
+    exact: int | Fraction,
+    computed: str,
+    shown: str,
+    alternatives: Sequence[Alternative],
+) -> tuple[Verdict, str, bool]:
     if printed.value == exact:
-        return Claim(claim, source, shown, computed, "holds", "exact", True, difference)
+        return "holds", "exact", True
     if printed.rounds(exact):
-        return Claim(
-            claim,
-            source,
-            shown,
-            computed,
-            "holds within printed precision",
-            f"{computed} rounds to {shown}",
-            True,
-            difference,
-        )
+        return "holds within printed precision", f"{computed} rounds to {shown}", True
     if _digit_swap(printed, exact):
-        return Claim(
-            claim,
-            source,
-            shown,
-            computed,
+        return (
             "paper typo",
             f"two digits swapped: the count rounds to "
             f"{_at_precision(printed, exact)}{_unit(printed)}",
             True,
-            difference,
         )
     for alternative in alternatives:
         if printed.rounds(alternative.value):
-            return Claim(
-                claim,
-                source,
-                shown,
-                computed,
+            return (
                 "does not hold",
                 f"reproduced {alternative.description}: "
                 f"{_count_text(alternative.value, printed.scale)}{alternative.support}",
                 True,
-                difference,
             )
     if _truncated(printed, exact):
-        return Claim(
-            claim,
-            source,
-            shown,
-            computed,
-            "does not hold",
-            f"reproduced by truncating {computed} instead of rounding it",
-            True,
-            difference,
-        )
+        return "does not hold", f"reproduced by truncating {computed} instead of rounding it", True
     if _double_rounded(printed, exact):
-        return Claim(
-            claim,
-            source,
-            shown,
-            computed,
+        return (
             "does not hold",
-            f"reproduced by rounding twice: {_at_precision(printed, exact)} at the "
-            f"printed precision, but {float(Fraction(exact) / printed.scale):.1f} "
-            f"rounds up",
+            f"reproduced by rounding twice: "
+            f"{_at_precision(printed, exact)} at the printed precision, but "
+            f"{float(Fraction(exact) / printed.scale):.1f} rounds up",
             True,
-            difference,
         )
     tried = "; ".join(a.description for a in alternatives) or "no other convention applies"
-    return Claim(
-        claim,
-        source,
-        shown,
-        computed,
+    return (
         "does not hold",
         f"unexplained: nothing tried reproduces it ({tried}; truncation; "
         f"double rounding; a digit swap)",
         False,
-        difference,
     )
 
 

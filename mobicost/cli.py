@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -105,6 +105,34 @@ def format_options(command: Any) -> Any:
     )(command)
 
 
+def layer_options(groups_help: str) -> Callable[[Any], Any]:
+    """One layer's shape: --k, --m, --n, --size, --stride, --padding and --groups."""
+    options = [
+        click.option("--k", "kernel", type=POSITIVE_INT, help="Kernel size D_K."),
+        click.option("--m", type=POSITIVE_INT, help="Input channels M."),
+        click.option("--n", type=POSITIVE_INT, help="Output channels N."),
+        click.option(
+            "--size", type=POSITIVE_INT, help="Input feature-map size (D_F at stride 1, 'same')."
+        ),
+        click.option("--stride", type=POSITIVE_INT, default=1, show_default=True, help="Stride."),
+        click.option(
+            "--padding",
+            type=click.Choice(PADDINGS),
+            default="same",
+            show_default=True,
+            help="'same' (TensorFlow, the paper) or 'valid' (seed 003).",
+        ),
+        click.option("--groups", type=POSITIVE_INT, help=groups_help),
+    ]
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.group(cls=MobicostGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", "-V", prog_name="mobicost")
 def main() -> None:
@@ -142,19 +170,7 @@ Examples:
 
 @main.command(epilog=_FORMULA_EPILOG, context_settings=CONTEXT)
 @click.argument("variant", required=False, metavar="[VARIANT]", type=VARIANT_NAME)
-@click.option("--k", "kernel", type=POSITIVE_INT, help="Kernel size D_K.")
-@click.option("--m", "m", type=POSITIVE_INT, help="Input channels M.")
-@click.option("--n", "n", type=POSITIVE_INT, help="Output channels N.")
-@click.option("--size", type=POSITIVE_INT, help="Input feature-map size (D_F at stride 1, 'same').")
-@click.option("--stride", type=POSITIVE_INT, default=1, show_default=True, help="Stride.")
-@click.option(
-    "--padding",
-    type=click.Choice(PADDINGS),
-    default="same",
-    show_default=True,
-    help="'same' (TensorFlow, the paper) or 'valid' (seed 003).",
-)
-@click.option("--groups", type=POSITIVE_INT, help="Groups g of the grouped convolution.")
+@layer_options("Groups g of the grouped convolution.")
 @click.option(
     "--bias/--no-bias",
     default=False,
@@ -548,19 +564,7 @@ Examples:
     is_flag=True,
     help="Compare whole networks (the MODEL names, or the paper's Table 4 and 5 set).",
 )
-@click.option("--k", "kernel", type=POSITIVE_INT, help="Kernel size D_K.")
-@click.option("--m", type=POSITIVE_INT, help="Input channels M.")
-@click.option("--n", type=POSITIVE_INT, help="Output channels N.")
-@click.option("--size", type=POSITIVE_INT, help="Input feature-map size.")
-@click.option("--stride", type=POSITIVE_INT, default=1, show_default=True, help="Stride.")
-@click.option(
-    "--padding",
-    type=click.Choice(PADDINGS),
-    default="same",
-    show_default=True,
-    help="'same' (TensorFlow, the paper) or 'valid'.",
-)
-@click.option("--groups", type=POSITIVE_INT, help="Add a grouped convolution with G groups.")
+@layer_options("Add a grouped convolution with G groups.")
 @click.option(
     "--alpha",
     type=POSITIVE_EXACT,
