@@ -277,7 +277,8 @@ class Network:
         return Fraction(self.conventions.ops(layer.cost), self.ops) if self.ops else Fraction(0)
 
     def breakdown(self) -> tuple[Share, ...]:
-        """Operations and parameters by layer type, as the paper's Table 2."""
+        """Operations and parameters by layer type, as the paper's Table 2 (layer types that cost
+        nothing, such as an average pool whose additions are not counted, are left out)."""
         categories: dict[str, list[Layer]] = {}
         for layer in self.layers:
             categories.setdefault(layer.category, []).append(layer)
@@ -294,7 +295,8 @@ class Network:
                     Fraction(params, self.params) if self.params else Fraction(0),
                 )
             )
-        return tuple(sorted(shares, key=lambda s: (-s.ops, -s.params)))
+        kept = [s for s in shares if s.ops or s.params]  # as Table 2: no rows for free layers
+        return tuple(sorted(kept, key=lambda s: (-s.ops, -s.params)))
 
     def records(self) -> list[dict[str, object]]:
         """One plain dict per layer, exact integers (the rows of every export)."""

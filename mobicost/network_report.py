@@ -12,8 +12,8 @@ from .network import Network
 from .render import Column, Report
 
 TYPO_NOTE = (
-    "Layer 26's depthwise stride is s1: the paper's Table 1 prints s2 on a 7x7 input, a "
-    "known typo; every implementation uses s1."
+    "The last depthwise layer's stride is s1: the paper's Table 1 prints s2 on a 7x7 input, "
+    "a known typo; every implementation uses s1."
 )
 
 
@@ -101,9 +101,8 @@ def layer_report(network: Network) -> Report:
                 "params_share": s.params_share,
             }
             for s in network.breakdown()
-            if s.ops or s.params
         ),
-        meta={"key": "breakdown"},
+        key="breakdown",
     )
     return Report(
         f"{network.name}: cost per layer",

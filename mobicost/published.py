@@ -169,18 +169,3 @@ SLIM_MODELS: tuple[PublishedModel, ...] = tuple(
     for alpha, (params, cells) in _SLIM_GRID.items()
     for res, (macs, top1, _top5) in cells.items()
 )
-
-
-def top1(
-    alpha: Fraction, resolution: int, source: str, architecture: str = "mobilenet"
-) -> str | None:
-    """The published ImageNet top-1 of a model, as printed, or None."""
-    models = PAPER_MODELS if source == PAPER else SLIM_MODELS
-    for model in models:
-        if (model.architecture, Fraction(model.alpha), model.resolution) == (
-            architecture,
-            alpha,
-            resolution,
-        ) and model.top1:
-            return model.top1
-    return None

@@ -73,6 +73,7 @@ class Report:
     notes: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
     sections: tuple[Report, ...] = ()  #: further tables printed after this one (e.g. a breakdown)
+    key: str = ""  #: a section's name in the JSON of the report it belongs to
 
     @property
     def human_columns(self) -> tuple[Column, ...]:
@@ -197,7 +198,7 @@ def _json_ready(report: Report) -> dict[str, object]:
         }
     data["notes"] = list(report.notes)
     for section in report.sections:
-        data[section.meta.get("key", section.title)] = _json_ready(section)  # type: ignore[index]
+        data[section.key or section.title] = _json_ready(section)
     return data
 
 
@@ -218,8 +219,7 @@ def to_csv(report: Report) -> str:
 
     out = io.StringIO()
     for key, value in report.meta.items():
-        if key != "key":
-            out.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\n")
+        out.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\n")
     for note in report.notes:
         out.write(f"# {note}\n")
     writer = csv.writer(out, lineterminator="\n")

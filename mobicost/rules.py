@@ -9,7 +9,7 @@ Counting conventions, stated where the numbers are made:
 
 * ``macs`` are multiply-accumulates, the paper's "mult-adds": one ``a * b + c`` is one MAC.
   FLOPs, as TensorFlow's profiler and ``torch.utils.flop_counter`` report them, are 2 x MACs;
-  converting is a rendering choice (see :mod:`mobicost.conventions`), never done here.
+  converting is a convention (:class:`mobicost.network.Conventions`), never done here.
 * A bias changes the parameter count only: adding a bias is an addition, not a multiply-add
   (``torch.utils.flop_counter`` likewise ignores it).
 * ``adds`` are plain additions that are not part of a multiply-add (a pooling sum). They are

@@ -214,3 +214,11 @@ def test_unwritable_output_leaves_nothing(run, tmp_path):
     assert "does not exist" in run.error("formula", "-f", "csv", "-o", str(missing))
     assert "is a directory" in run.error("formula", "-f", "csv", "-o", str(tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ratio_choices_are_the_derivations():
+    from mobicost.cli import formula
+    from mobicost.derive import DERIVATIONS
+
+    [option] = [p for p in formula.params if p.name == "ratio"]
+    assert list(option.type.choices) == list(DERIVATIONS)

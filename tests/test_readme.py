@@ -65,3 +65,12 @@ def test_quickstart_is_two_commands():
     quick = README.read_text().split("<!-- quickstart -->")[1].split("<!-- /quickstart -->")[0]
     lines = [line for line in quick.splitlines() if line and not line.startswith("```")]
     assert lines == ["pip install -e '.[test]' && mobicost table --alpha 0.5 --res 160", "pytest"]
+
+
+def test_readme_python_examples():
+    import doctest
+
+    failures, tried = doctest.testfile(
+        str(README), module_relative=False, optionflags=doctest.ELLIPSIS
+    )
+    assert tried >= 15 and failures == 0
