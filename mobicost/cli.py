@@ -350,6 +350,35 @@ def conventions_of(options: dict[str, Any]) -> Any:
     )
 
 
+def chosen_network(
+    model: Any,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: Any,
+    options: dict[str, Any],
+) -> Any:
+    """The network named by MODEL or by --alpha/--res/--rho (1.0 and 224 by default), with the
+    conventions of :func:`convention_options`."""
+    from .network import mobilenet_v1
+
+    if resolution is not None and rho is not None:
+        raise click.UsageError("--res and --rho both set the resolution: give one")
+    architecture = "mobilenet"
+    if model is not None:
+        if (alpha, resolution, rho) != (None, None, None):
+            raise click.UsageError("give the model by name or by --alpha/--res/--rho, not both")
+        alpha, resolution, architecture = model.alpha, model.resolution, model.architecture
+    return mobilenet_v1(
+        alpha or Fraction(1),
+        resolution,
+        rho=rho,
+        rounding=rounding,
+        architecture=architecture,
+        **vars(conventions_of(options)),
+    )
+
+
 _TABLE_EPILOG = """\b
 Examples:
   mobicost table --alpha 0.5 --res 160        0.50 MobileNet-160 (paper Table 9: 76M, 1.32M)
@@ -387,25 +416,9 @@ def table(
     MODEL is a name such as 0.75-MobileNet-128 (or Conv-MobileNet, Shallow-MobileNet);
     without it, --alpha and --res (or --rho) choose the model, 1.0 and 224 by default.
     """
-    from .network import mobilenet_v1
     from .network_report import layer_report
 
-    if resolution is not None and rho is not None:
-        raise click.UsageError("--res and --rho both set the resolution: give one")
-    if model is not None and (alpha, resolution, rho) != (None, None, None):
-        raise click.UsageError("give the model by name or by --alpha/--res/--rho, not both")
-    if model is not None:
-        alpha, resolution, architecture = model.alpha, model.resolution, model.architecture
-    else:
-        architecture = "mobilenet"
-    network = mobilenet_v1(
-        alpha or Fraction(1),
-        resolution,
-        rho=rho,
-        rounding=rounding,
-        architecture=architecture,
-        **vars(conventions_of(options)),
-    )
+    network = chosen_network(model, alpha, resolution, rho, rounding, options)
     emit(layer_report(network), fmt, output)
 
 
@@ -773,36 +786,18 @@ def verify(
       mobicost verify MobileNet_v1_0.75_128 --bias fc --bn all
       mobicost verify --all
     """
-    from .network import mobilenet_v1
     from .reports import verification_report, verification_summary
     from .verify import require_torch, verify_all
 
     require_torch()
-    if resolution is not None and rho is not None:
-        raise click.UsageError("--res and --rho both set the resolution: give one")
-    chosen = model is not None or (alpha, resolution, rho) != (None, None, None)
-    if every and chosen:
-        raise click.UsageError("--all verifies the whole set: give no model, --alpha or --res")
-    if model is not None and (alpha, resolution, rho) != (None, None, None):
-        raise click.UsageError("give the model by name or by --alpha/--res/--rho, not both")
-    conventions = vars(conventions_of(options))
     if every:
-        results = verify_all(_verify_set(conventions))
+        if model is not None or (alpha, resolution, rho) != (None, None, None):
+            raise click.UsageError("--all verifies the whole set: give no model, --alpha or --res")
+        results = verify_all(_verify_set(vars(conventions_of(options))))
         if not quiet or output is not None:
             emit(verification_summary(results), fmt, output)
     else:
-        if model is not None:
-            alpha, resolution, architecture = model.alpha, model.resolution, model.architecture
-        else:
-            architecture = "mobilenet"
-        network = mobilenet_v1(
-            alpha or Fraction(1),
-            resolution,
-            rho=rho,
-            rounding=rounding,
-            architecture=architecture,
-            **conventions,
-        )
+        network = chosen_network(model, alpha, resolution, rho, rounding, options)
         results = verify_all([network])
         if not quiet or output is not None:
             emit(verification_report(results[0]), fmt, output)
