@@ -8,6 +8,7 @@ that need them, never at start-up.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -68,7 +69,9 @@ def emit(report: Report, fmt: Format, output: str | None) -> None:
         from rich.console import Console
 
         buffer = io.StringIO() if output else None
-        console = Console(file=buffer, color_system=None if output else "auto")
+        # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
+        plain = output is not None or bool(os.environ.get("NO_COLOR"))
+        console = Console(file=buffer, color_system=None if plain else "auto")
         if not console.is_terminal:  # piped or to a file: tables keep their natural width
             console.width = 10_000
         for renderable in render_rich(report):

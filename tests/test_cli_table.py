@@ -225,3 +225,34 @@ def test_write_failure_midway_removes_the_temporary(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         render.write_atomic(tmp_path / "out.csv", "a,b\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def _on_a_terminal(env: dict[str, str]) -> bytes:
+    """Run `mobicost table` on a pseudo-terminal, as a person would, and return what it shows."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become mobicost
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "mobicost", "table", "--alpha", "0.25", "--res", "128"],
+            {**os.environ, **env},
+        )
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.waitpid(pid, 0)
+    return shown
+
+
+def test_terminal_styles_and_no_color():
+    env = {"TERM": "xterm-256color", "COLUMNS": "200"}
+    assert b"\x1b[" in _on_a_terminal({**env, "NO_COLOR": ""})  # empty NO_COLOR: not set
+    plain = _on_a_terminal({**env, "NO_COLOR": "1"})
+    assert b"\x1b[" not in plain and b"Total" in plain
