@@ -8,6 +8,7 @@ import tempfile
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -175,3 +176,61 @@ def test_parse_exact_reads_decimals_exactly(value):
 def test_budget_suffixes(number, suffix):
     scale = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}[suffix]
     assert BUDGET.convert(f"{number}{suffix}", None, None) == number * scale
+
+
+VERIFY_OPTIONS = [
+    "--alpha",
+    "--res",
+    "--rho",
+    "--rounding",
+    "--bias",
+    "--bn",
+    "--classes",
+    "--no-head",
+    "--quiet",
+    "--format",
+    "--nope",
+]
+# small or hostile values only: a valid one must still be a network PyTorch runs in a blink
+VERIFY_VALUES = [
+    "0",
+    "-1",
+    "0.25",
+    "1/8",
+    "32",
+    "33",
+    "97",
+    "1e999",
+    "nan",
+    "abc",
+    "",
+    "99999",
+    "0.0001",
+    "slim",
+    "div8",
+    "all",
+    "fc",
+    "json",
+    "csv",
+    "0.25-MobileNet-128",
+    "Shallow-MobileNet-33",
+    "MobileNet-v7",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.sampled_from(VERIFY_OPTIONS), st.sampled_from(VERIFY_VALUES)), max_size=6)
+)
+def test_verify_never_crashes(tokens):
+    pytest.importorskip("torch")
+    result = CliRunner().invoke(main, ["verify", *tokens], prog_name="mobicost")
+    event(f"exit {result.exit_code}")
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        tokens,
+        result.exception,
+    )
+    assert result.exit_code in (0, 2), (tokens, result.exit_code, result.output)
+    if result.exit_code == 2:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (tokens, result.stderr)
