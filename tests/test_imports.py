@@ -29,3 +29,14 @@ def modules_after(code: str) -> set[str]:
 def test_numeric_path_stays_light(code):
     loaded = modules_after(code)
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+@pytest.mark.parametrize("command", ["formula", "table", "sweep", "compare", "check", "verify"])
+def test_every_command_has_help_with_examples(command):
+    from click.testing import CliRunner
+
+    from mobicost.cli import main
+
+    result = CliRunner().invoke(main, [command, "--help"], prog_name="mobicost")
+    assert result.exit_code == 0
+    assert "Examples:" in result.stdout and f"mobicost {command}" in result.stdout
