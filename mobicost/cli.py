@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .architectures import ARCHITECTURES
 from .params import (
     ALPHA_LIST,
     BUDGET,
@@ -504,7 +505,7 @@ Examples:
 @click.option("--top", type=POSITIVE_INT, help="Keep only the first N rows (after --sort).")
 @click.option(
     "--architecture",
-    type=click.Choice(["mobilenet", "conv-mobilenet", "shallow-mobilenet"]),
+    type=click.Choice(list(ARCHITECTURES)),
     default="mobilenet",
     show_default=True,
     help="Which network to sweep.",
@@ -669,9 +670,9 @@ def compare(
         stride=stride,
         padding=padding,
         groups=groups,
-        alpha=alpha or Fraction(3, 4),
-        rho=rho or Fraction(714, 1000),
         bias=layer_bias,
+        # the library's defaults (Table 3's 0.75 and 0.714) unless given
+        **{name: value for name, value in (("alpha", alpha), ("rho", rho)) if value is not None},
     )
     emit(layer_comparison_report(comparison, bias=layer_bias), fmt, output)
 

@@ -67,11 +67,6 @@ def formula(
     )
 
 
-def formulas(padding: Padding = "same") -> list[Formula]:
-    """Every variant's formulas, in registry order."""
-    return [formula(name, padding) for name in VARIANTS]
-
-
 # --- derivations ---------------------------------------------------------------------------------
 
 

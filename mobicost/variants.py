@@ -206,12 +206,6 @@ class Evaluation:
             return None
         return Fraction(self.cost.macs) / Fraction(self.standard.macs)
 
-    @property
-    def params_ratio(self) -> Fraction | None:
-        if not self.variant.replaces_standard:
-            return None
-        return Fraction(self.cost.params) / Fraction(self.standard.params)
-
 
 def evaluate(names: Sequence[str], shape: Shape, *, bias: bool = False) -> list[Evaluation]:
     """Evaluate variants on a numeric shape, exactly.

@@ -141,3 +141,14 @@ def test_check_exit_codes(run):
     mismatches = run("check", "--mismatches", code=1).stdout
     assert "paper typo" in mismatches and "1.19%" in mismatches
     assert "holds within printed precision" not in mismatches
+
+
+def test_sweep_choices_are_the_librarys():
+    from mobicost.architectures import ARCHITECTURES
+    from mobicost.cli import sweep
+    from mobicost.sweep import SORT_KEYS
+
+    choices = {
+        p.name: list(p.type.choices) for p in sweep.params if p.name in ("sort", "architecture")
+    }
+    assert choices == {"sort": list(SORT_KEYS), "architecture": list(ARCHITECTURES)}
