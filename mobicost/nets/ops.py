@@ -1,0 +1,621 @@
+"""Layer kinds: one class each, holding its attributes, its shape rule and its cost rule.
+
+:data:`KINDS` is the registry, keyed by the kind's name as spec files write it. Every shape is
+inferred by the kind's :meth:`Op.infer` and nowhere else; every cost by its :meth:`Op.cost`, which
+calls the primitives of :mod:`mobicost.rules` (the same functions that :mod:`mobicost.derive`
+evaluates on sympy symbols), so a network's numbers and the formulas behind them cannot disagree.
+
+What each kind counts, stated once here (and in the conventions footer of every report):
+
+* MACs are the multiply-accumulates of convolutions and fully connected layers (and of the two
+  small fully connected layers inside a squeeze-and-excitation block). Nothing else has MACs.
+* ``adds`` are other operations, zero unless a convention asks: pooling additions (``pool_adds``),
+  one operation per activation output (``activation_ops``), and the element-wise additions of a
+  residual add and multiplications of an SE gate (``eltwise_ops``).
+* Parameters: weights, a bias where the bias convention puts one, and batch-norm vectors per the
+  batch-norm convention. Batch norm never has MACs (it folds into the convolution at inference).
+
+>>> conv = Conv(filters=64, kernel=(3, 3), stride=(2, 2))
+>>> conv.infer((Tensor(32, 112, 112),))
+Tensor(c=64, h=56, w=56, flat=False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from .. import rules
+from ..rules import Cost, MobicostError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..conventions import Conventions
+
+Pair = tuple[int, int]
+#: 'same' (TensorFlow's: out = ceil(in / stride), asymmetric when odd) or explicit
+#: (top, bottom, left, right) zero padding; 'valid' is (0, 0, 0, 0)
+Padding = Literal["same"] | tuple[int, int, int, int]
+ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "tanh")
+GATES = ("sigmoid", "hsigmoid")
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """An activation's shape for one sample: channels, height, width. ``flat`` marks a vector
+    (after a flatten or a fully connected layer), which PyTorch holds as (N, C)."""
+
+    c: int
+    h: int = 1
+    w: int = 1
+    flat: bool = False
+
+    @property
+    def elements(self) -> int:
+        return self.c * self.h * self.w
+
+    @property
+    def text(self) -> str:
+        """The paper's "Input Size" form: ``112x112x32`` (height x width x channels)."""
+        return f"{self.h}x{self.w}x{self.c}"
+
+    def torch_shape(self, batch: int = 1) -> tuple[int, ...]:
+        return (batch, self.c) if self.flat else (batch, self.c, self.h, self.w)
+
+
+def _fail(message: str) -> MobicostError:
+    return MobicostError(message)
+
+
+# --- window geometry ------------------------------------------------------------------------------
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'same' padding along one axis: (before, after), the odd pixel after.
+
+    >>> same_padding(224, 3, 2), same_padding(7, 3, 1), same_padding(225, 3, 2)
+    ((0, 1), (1, 1), (1, 1))
+    """
+    out = -(-size // stride)
+    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def window_output(
+    size: int,
+    kernel: int,
+    stride: int,
+    before: int,
+    after: int,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Output length of a sliding window along one axis, as PyTorch computes it (with Caffe's
+    ``ceil_mode``, where the last window may overhang, but must start inside the input).
+
+    >>> window_output(224, 3, 2, 1, 1), window_output(55, 3, 2, 0, 0, ceil_mode=True)
+    (112, 27)
+    """
+    span = dilation * (kernel - 1) + 1
+    padded = size + before + after
+    if span > padded:
+        raise _fail(f"a window of {span} does not fit an input of {size} padded to {padded}")
+    steps = padded - span
+    out = (-(-steps // stride) if ceil_mode else steps // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + before:
+        out -= 1
+    return out
+
+
+def _pads(
+    padding: Padding, tensor: Tensor, kernel: Pair, stride: Pair, dilation: Pair
+) -> tuple[int, int, int, int]:
+    if padding == "same":
+        top, bottom = same_padding(tensor.h, kernel[0], stride[0], dilation[0])
+        left, right = same_padding(tensor.w, kernel[1], stride[1], dilation[1])
+        return top, bottom, left, right
+    return padding
+
+
+def padding_text(padding: Padding) -> str:
+    if padding == "same":
+        return "same"
+    top, bottom, left, right = padding
+    if top == bottom == left == right:
+        return str(top)
+    return f"{top},{bottom},{left},{right}"
+
+
+def _spatial(
+    tensor: Tensor,
+    kernel: Pair,
+    stride: Pair,
+    padding: Padding,
+    dilation: Pair = (1, 1),
+    ceil_mode: bool = False,
+) -> Pair:
+    if tensor.flat:
+        raise _fail("a convolution or pooling window needs a feature map, not a flat vector")
+    if padding == "same" and ceil_mode:
+        raise _fail("ceil_mode applies to explicit padding, not 'same'")
+    top, bottom, left, right = _pads(padding, tensor, kernel, stride, dilation)
+    try:
+        h = window_output(tensor.h, kernel[0], stride[0], top, bottom, dilation[0], ceil_mode)
+        w = window_output(tensor.w, kernel[1], stride[1], left, right, dilation[1], ceil_mode)
+    except MobicostError:
+        raise _fail(
+            f"a {kernel[0]}x{kernel[1]} window does not fit a {tensor.h}x{tensor.w} input "
+            f"with padding {padding_text(padding)}"
+        ) from None
+    return h, w
+
+
+def _one(inputs: tuple[Tensor, ...], kind: str) -> Tensor:
+    if len(inputs) != 1:
+        raise _fail(f"{kind} takes one input, got {len(inputs)}")
+    return inputs[0]
+
+
+# --- the kinds -----------------------------------------------------------------------------------
+
+
+class Op:
+    """A layer kind's attributes; subclasses add the shape and cost rules."""
+
+    kind: ClassVar[str]
+    #: where the bias convention puts a bias: "conv" layers get one under bias="all", "fc"
+    #: layers under "fc" and "all"
+    bias_class: ClassVar[Literal["conv", "fc", "none"]] = "none"
+    act: str | None = None
+    bn: bool = False
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        return _one(inputs, self.kind)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        return rules.ZERO
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        """The "Type / Stride" column."""
+        return self.kind.capitalize()
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return ""
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        """The layer type of the paper's Table 2 breakdown."""
+        return self.label(inputs, out)
+
+
+@dataclass(frozen=True)
+class Conv(Op):
+    """A 2-D convolution: standard, grouped, depthwise (groups = input channels) or pointwise."""
+
+    kind: ClassVar[str] = "conv"
+    bias_class: ClassVar[Literal["conv", "fc", "none"]] = "conv"
+    filters: int
+    kernel: Pair
+    stride: Pair = (1, 1)
+    padding: Padding = "same"
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bn: bool = False
+    act: str | None = None
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "a convolution")
+        for what, channels in (("input", x.c), ("output", self.filters)):
+            if channels % self.groups:
+                raise _fail(
+                    f"{channels} {what} channels cannot be split into {self.groups} equal groups"
+                )
+        h, w = _spatial(x, self.kernel, self.stride, self.padding, self.dilation)
+        return Tensor(self.filters, h, w)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        k_h, k_w = self.kernel
+        return rules.conv(k_h, k_w, inputs[0].c, out.c, out.h, out.w, groups=self.groups, bias=bias)
+
+    def depthwise(self, c_in: int) -> bool:
+        return self.groups == c_in and c_in > 1
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        stride = (
+            f"s{self.stride[0]}"
+            if self.stride[0] == self.stride[1]
+            else "s{}x{}".format(*self.stride)
+        )
+        if self.depthwise(inputs[0].c):
+            name = "Conv dw"
+        elif self.groups > 1:
+            name = "GConv"
+        else:
+            name = "Conv"
+        return f"{name} / {stride}"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        k_h, k_w = self.kernel
+        c_in = inputs[0].c
+        if self.depthwise(c_in):
+            multiplier = f" x{out.c // c_in}" if out.c != c_in else ""
+            return f"{k_h}x{k_w}x{c_in} dw{multiplier}"
+        shape = f"{k_h}x{k_w}x{c_in}x{out.c}"
+        if self.groups > 1:
+            shape += f" g{self.groups}"
+        if self.dilation != (1, 1):
+            shape += f" d{self.dilation[0]}"
+        return shape
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        k_h, k_w = self.kernel
+        if self.depthwise(inputs[0].c):
+            return f"Conv DW {k_h}x{k_w}"
+        if self.groups > 1:
+            return f"GConv {k_h}x{k_w}"
+        return f"Conv {k_h}x{k_w}"
+
+
+@dataclass(frozen=True)
+class Linear(Op):
+    """A fully connected layer on a vector (a flattened map, or a 1x1 map)."""
+
+    kind: ClassVar[str] = "fc"
+    bias_class: ClassVar[Literal["conv", "fc", "none"]] = "fc"
+    units: int
+    bn: bool = False
+    act: str | None = None
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "a fully connected layer")
+        if x.h * x.w != 1:
+            raise _fail(
+                f"a fully connected layer needs a vector, got a {x.text} map: "
+                "add a flatten or a global pool before it"
+            )
+        return Tensor(self.units, flat=True)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        return rules.fully_connected(inputs[0].c, out.c, bias=bias)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "FC / s1"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"{inputs[0].c}x{out.c}"
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Fully Connected"
+
+
+PoolMode = Literal["max", "avg"]
+
+
+@dataclass(frozen=True)
+class Pool(Op):
+    """Max or average pooling over a window, or adaptive (``output`` size) as PyTorch's
+    ``AdaptiveAvgPool2d``. No MACs; average pooling's additions are counted with ``pool_adds``:
+    one operation per window element per output (the division included)."""
+
+    kind: ClassVar[str] = "pool"
+    mode: PoolMode = "max"
+    kernel: Pair = (2, 2)
+    stride: Pair = (2, 2)
+    padding: Padding = (0, 0, 0, 0)
+    ceil_mode: bool = False
+    output: Pair | None = None  #: adaptive pooling to this size
+
+    def window(self, x: Tensor) -> tuple[Pair, Pair]:
+        """The kernel and stride, those of PyTorch's adaptive pooling where ``output`` is set
+        (exact only where the input divides evenly, which :meth:`infer` requires)."""
+        if self.output is None:
+            return self.kernel, self.stride
+        (oh, ow) = self.output
+        return (x.h // oh, x.w // ow), (x.h // oh, x.w // ow)
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "pooling")
+        if self.output is not None:
+            oh, ow = self.output
+            if x.flat:
+                raise _fail("adaptive pooling needs a feature map, not a flat vector")
+            if x.h % oh or x.w % ow:
+                raise _fail(
+                    f"adaptive pooling from {x.h}x{x.w} to {oh}x{ow} has windows of unequal "
+                    "size; mobicost costs it only where the sizes divide"
+                )
+            return Tensor(x.c, oh, ow)
+        h, w = _spatial(x, self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
+        return Tensor(x.c, h, w)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        if self.mode != "avg" or not conventions.pool_adds:
+            return rules.ZERO
+        (k_h, k_w), _ = self.window(inputs[0])
+        return Cost(macs=0, params=0, adds=out.elements * k_h * k_w)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        name = "Avg Pool" if self.mode == "avg" else "Max Pool"
+        if self.output is not None:
+            return f"{name} / adaptive"
+        return f"{name} / s{self.stride[0]}"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        if self.output is not None:
+            return f"Pool to {self.output[0]}x{self.output[1]}"
+        return f"Pool {self.kernel[0]}x{self.kernel[1]}"
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Avg Pool" if self.mode == "avg" else "Max Pool"
+
+
+@dataclass(frozen=True)
+class GlobalPool(Op):
+    """Global pooling: the whole map to 1x1 per channel (the classifier heads' average pool)."""
+
+    kind: ClassVar[str] = "gap"
+    mode: PoolMode = "avg"
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "global pooling")
+        if x.flat:
+            raise _fail("global pooling needs a feature map, not a flat vector")
+        return Tensor(x.c, 1, 1)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        if self.mode != "avg":
+            return rules.ZERO
+        x = inputs[0]
+        return Cost(macs=0, params=0, adds=x.elements if conventions.pool_adds else 0)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return ("Avg Pool" if self.mode == "avg" else "Max Pool") + " / s1"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"Pool {inputs[0].h}x{inputs[0].w}"
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Avg Pool" if self.mode == "avg" else "Max Pool"
+
+
+def _same_shapes(inputs: tuple[Tensor, ...], what: str) -> Tensor:
+    if len(inputs) < 2:
+        raise _fail(f"{what} takes at least two inputs, got {len(inputs)}")
+    first = inputs[0]
+    for other in inputs[1:]:
+        if other != first:
+            raise _fail(
+                f"{what} of unequal shapes: "
+                + " + ".join(t.text for t in inputs)
+                + " (a residual needs the same channels and size on both sides)"
+            )
+    return first
+
+
+@dataclass(frozen=True)
+class Add(Op):
+    """Element-wise sum of equal shapes (a residual connection)."""
+
+    kind: ClassVar[str] = "add"
+    act: str | None = None
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        return _same_shapes(inputs, "an add")
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        adds = (len(inputs) - 1) * out.elements if conventions.eltwise_ops else 0
+        return Cost(macs=0, params=0, adds=adds)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Add"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return " + ".join(["x"] * len(inputs))
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Add"
+
+
+@dataclass(frozen=True)
+class Concat(Op):
+    """Channel concatenation of maps of one size. Free: no arithmetic."""
+
+    kind: ClassVar[str] = "concat"
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        if not inputs:
+            raise _fail("a concat needs inputs")
+        first = inputs[0]
+        for other in inputs[1:]:
+            if (other.h, other.w, other.flat) != (first.h, first.w, first.flat):
+                raise _fail("a concat of unequal sizes: " + ", ".join(t.text for t in inputs))
+        return Tensor(sum(t.c for t in inputs), first.h, first.w, first.flat)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Concat"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return " + ".join(str(t.c) for t in inputs)
+
+
+@dataclass(frozen=True)
+class Shuffle(Op):
+    """ShuffleNet's channel shuffle: a permutation, free."""
+
+    kind: ClassVar[str] = "shuffle"
+    groups: int = 2
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "a channel shuffle")
+        if x.c % self.groups:
+            raise _fail(f"{x.c} channels cannot be shuffled in {self.groups} equal groups")
+        return x
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Shuffle"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"g{self.groups}"
+
+
+@dataclass(frozen=True)
+class Split(Op):
+    """One of ``parts`` equal channel slices (ShuffleNet v2's channel split): a view, free."""
+
+    kind: ClassVar[str] = "split"
+    parts: int = 2
+    index: int = 0
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "a channel split")
+        if x.c % self.parts:
+            raise _fail(f"{x.c} channels cannot be split into {self.parts} equal parts")
+        if not 0 <= self.index < self.parts:
+            raise _fail(f"split index {self.index} is not one of 0..{self.parts - 1}")
+        return Tensor(x.c // self.parts, x.h, x.w, x.flat)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Split"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"part {self.index + 1} of {self.parts}"
+
+
+@dataclass(frozen=True)
+class SqueezeExcite(Op):
+    """Squeeze-and-excitation (Hu et al. 2018), as MobileNet v3 uses it: a global average pool,
+    a fully connected layer to ``squeeze`` channels, ``act``, one back to C, the ``gate``, and
+    the map scaled by it. MACs: the two fully connected layers, 2 C S. Its pooling additions and
+    its C x H x W scaling multiplications are other operations (``pool_adds``, ``eltwise_ops``)."""
+
+    kind: ClassVar[str] = "se"
+    bias_class: ClassVar[Literal["conv", "fc", "none"]] = "fc"
+    squeeze: int = 8
+    act: str | None = "relu"
+    gate: str = "hsigmoid"
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "squeeze-and-excitation")
+        if x.flat:
+            raise _fail("squeeze-and-excitation needs a feature map, not a flat vector")
+        return x
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        c = out.c
+        fcs = rules.fully_connected(c, self.squeeze, bias=bias) + rules.fully_connected(
+            self.squeeze, c, bias=bias
+        )
+        adds = 0
+        if conventions.pool_adds:
+            adds += out.elements
+        if conventions.eltwise_ops:
+            adds += out.elements
+        if conventions.activation_ops:
+            adds += self.squeeze + c  # the squeeze's activation and the gate
+        return fcs + Cost(0, 0, adds)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "SE"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"{out.c}x{self.squeeze}x{out.c}"
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Squeeze-Excite"
+
+
+@dataclass(frozen=True)
+class Activation(Op):
+    """A stand-alone activation function (most specs write ``act`` on the layer instead)."""
+
+    kind: ClassVar[str] = "act"
+    act: str | None = "relu"
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return str(self.act).capitalize()
+
+
+@dataclass(frozen=True)
+class BatchNorm(Op):
+    """A stand-alone batch normalisation (most specs write ``bn = true`` on the convolution)."""
+
+    kind: ClassVar[str] = "bn"
+    bn: bool = True
+    act: str | None = None
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "BN"
+
+
+@dataclass(frozen=True)
+class Flatten(Op):
+    """A map to a vector of C x H x W: free."""
+
+    kind: ClassVar[str] = "flatten"
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "flatten")
+        return Tensor(x.elements, flat=True)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Flatten"
+
+
+@dataclass(frozen=True)
+class Dropout(Op):
+    """Dropout: the identity at inference, free."""
+
+    kind: ClassVar[str] = "dropout"
+    p: str = "0.5"
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Dropout"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"p = {self.p}"
+
+
+KINDS: dict[str, type[Op]] = {
+    cls.kind: cls
+    for cls in (
+        Conv,
+        Linear,
+        Pool,
+        GlobalPool,
+        Add,
+        Concat,
+        Shuffle,
+        Split,
+        SqueezeExcite,
+        Activation,
+        BatchNorm,
+        Flatten,
+        Dropout,
+    )
+}
+
+
+def activation_ops(op: Op, out: Tensor, conventions: Conventions) -> int:
+    """Operations of the layer's own activation (one per output element) when counted."""
+    if op.act is None or not conventions.activation_ops or isinstance(op, SqueezeExcite):
+        return 0
+    return out.elements
+
+
+def bn_params(op: Op, out: Tensor, conventions: Conventions) -> Cost:
+    """Batch-norm parameters of a layer followed by batch norm (no MACs)."""
+    if not op.bn:
+        return rules.ZERO
+    return rules.batch_norm(out.c, vectors=conventions.bn_vectors)

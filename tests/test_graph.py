@@ -1,0 +1,256 @@
+"""The layer graph: spec files, shape inference and per-kind costs, against hand arithmetic."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from mobicost.nets.expr import ExpressionError, evaluate, make_divisible
+from mobicost.nets.network import build, conventions_for
+from mobicost.nets.spec import SpecError, parse
+
+TINY = """
+name = "tiny"
+title = "Tiny"
+input = [3, 32, 32]
+classes = 10
+
+[width]
+rounding = "div8"
+
+[defaults.conv]
+bn = true
+act = "relu"
+padding = 1
+
+[blocks.res]                 # a residual block: conv, conv, add
+params = ["c"]
+layers = [
+  { name = "a", op = "conv", filters = "$c", kernel = 3 },
+  { name = "b", op = "conv", filters = "$c", kernel = 3, act = "none" },
+  { op = "add", input = ["b", "in"], act = "relu" },
+]
+
+[[layers]]
+name = "stem"
+op = "conv"
+filters = 16
+kernel = 3
+stride = 2
+
+[[layers]]
+block = "res"
+with = { c = 16 }
+repeat = 2
+
+[[layers]]
+name = "left"
+op = "pw"
+filters = 8
+input = "stem"
+
+[[layers]]
+name = "both"
+op = "concat"
+input = ["left", "res2"]
+
+[[layers]]
+op = "shuffle"
+groups = 2
+
+[[layers]]
+op = "se"
+squeeze = "$in // 4"
+
+[[layers]]
+op = "pool"
+mode = "max"
+kernel = 2
+
+[[head]]
+op = "gap"
+
+[[head]]
+op = "fc"
+units = "$classes"
+"""
+
+
+def tiny(conventions=None, **options):
+    spec = parse(TINY, "tiny.toml")
+    return build(spec, conventions=conventions_for(spec, **(conventions or {})), **options)
+
+
+def test_shapes_and_names_of_a_branching_graph():
+    net = tiny()
+    shapes = {layer.name: layer.output_shape for layer in net.layers}
+    assert shapes == {
+        "stem": "16x16x16",
+        "res1.a": "16x16x16",
+        "res1.b": "16x16x16",
+        "res1.add1": "16x16x16",
+        "res2.a": "16x16x16",
+        "res2.b": "16x16x16",
+        "res2.add1": "16x16x16",
+        "left": "16x16x8",
+        "both": "16x16x24",
+        "shuffle1": "16x16x24",
+        "se1": "16x16x24",
+        "pool1": "8x8x24",
+        "gap1": "1x1x24",
+        "fc1": "1x1x10",
+    }
+    by_name = {layer.name: layer for layer in net.layers}
+    assert by_name["res2.add1"].node.inputs == ("res2.b", "res1.add1")
+    assert by_name["left"].node.inputs == ("stem",)
+
+
+def test_costs_by_hand():
+    net = tiny()
+    conv3 = 3 * 3 * 16 * 16  # weights of each 3x3, 16 -> 16 convolution
+    by_hand = {
+        "stem": (3 * 3 * 3 * 16 * 16 * 16, 3 * 3 * 3 * 16),
+        "res1.a": (conv3 * 16 * 16, conv3),
+        "left": (16 * 8 * 16 * 16, 16 * 8),
+        "se1": (2 * 24 * 6, 2 * 24 * 6),  # two FCs, 24 -> 6 -> 24, no bias (paper default)
+        "fc1": (24 * 10, 24 * 10),
+    }
+    for layer in net.layers:
+        if layer.name in by_hand:
+            assert (layer.cost.macs, layer.cost.params) == by_hand[layer.name], layer.name
+        if layer.kind in ("add", "concat", "shuffle", "pool", "gap"):
+            assert layer.total == layer.cost and layer.cost.macs == layer.cost.params == 0
+    assert net.total.macs == sum(layer.cost.macs for layer in net.layers)
+
+
+def test_conventions_reach_every_kind():
+    net = tiny({"bias": "fc", "bn": "affine", "eltwise_ops": True, "pool_adds": True})
+    by_name = {layer.name: layer for layer in net.layers}
+    assert by_name["se1"].cost.params == 2 * 24 * 6 + 6 + 24  # FC biases count under "fc"
+    assert by_name["fc1"].cost.params == 24 * 10 + 10
+    assert by_name["stem"].params == 3 * 3 * 3 * 16 + 2 * 16  # no conv bias; BN gamma, beta
+    assert by_name["res1.add1"].cost.adds == 16 * 16 * 16  # one addition per element
+    assert by_name["se1"].cost.adds == 2 * 24 * 16 * 16  # its pool sums and gate multiplies
+    assert by_name["gap1"].cost.adds == 24 * 8 * 8
+    acts = tiny({"activation_ops": True})
+    assert {layer.name: layer.cost.adds for layer in acts.layers}["stem"] == 16 * 16 * 16
+    assert {layer.name: layer.cost.adds for layer in acts.layers}["res1.b"] == 0  # act = none
+
+
+def test_width_multiplier_rounds_as_the_spec_says():
+    net = tiny(alpha="0.5")  # div8: 16 x 0.5 = 8, 8 x 0.5 = 4 -> 8
+    assert [layer.output.c for layer in net.layers[:2]] == [8, 8]
+    assert {layer.name: layer.output.c for layer in net.layers}["left"] == 8
+
+
+def test_no_head_and_resolution():
+    net = tiny({"head": False}, resolution=64)
+    assert net.layers[-1].name == "pool1" and net.layers[-1].output_shape == "16x16x24"
+    assert net.rho == 2
+
+
+def test_when_and_block_rows():
+    spec = parse(
+        """
+        name = "rows"
+        input = [8, 8, 8]
+        [blocks.ir]
+        params = ["t", "c", "n", "s"]
+        repeat = "n"
+        then = { s = 1 }
+        layers = [
+          { name = "expand", op = "pw", filters = "$in * $t", width = "fixed", when = "$t != 1" },
+          { op = "dw", stride = "$s" },
+          { name = "project", op = "pw", filters = "$c" },
+          { op = "add", input = ["project", "in"], when = "$s == 1 and $block_in == $in" },
+        ]
+        [[layers]]
+        block = "ir"
+        rows = [[1, 8, 1, 1], [6, 16, 2, 2]]
+        """
+    )
+    net = build(spec)
+    assert [layer.name for layer in net.layers] == [
+        "ir1.dw1",
+        "ir1.project",
+        "ir1.add1",
+        "ir2.expand",
+        "ir2.dw1",
+        "ir2.project",
+        "ir3.expand",
+        "ir3.dw1",
+        "ir3.project",
+        "ir3.add1",
+    ]
+    assert [layer.output.c for layer in net.layers[3:6]] == [48, 48, 16]
+    assert net.layers[4].op.stride == (2, 2) and net.layers[7].op.stride == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            '[[layers]]\nop = "conv"\nfilters = 8\nkernel = 3\nsize = 2',
+            "conv has no attribute 'size'",
+        ),
+        ('[[layers]]\nop = "convolution"', "unknown op 'convolution'; kinds: conv, dw"),
+        ('[[layers]]\nop = "conv"\nkernel = 3', "conv needs filters"),
+        ('[[layers]]\nop = "conv"\nfilters = 0\nkernel = 3', "filters = 0 it must be a positive"),
+        ('[[layers]]\nop = "conv"\nfilters = "$c"\nkernel = 3', "unknown variable $c"),
+        ('[[layers]]\nop = "conv"\nfilters = 8\nkernel = 9\npadding = 0', "does not fit a 4x4"),
+        ('[[layers]]\nop = "conv"\nfilters = 8\nkernel = 1\ngroups = 3', "cannot be split into 3"),
+        ('[[layers]]\nop = "add"\ninput = ["input", "x"]', "input 'x' names no earlier layer"),
+        (
+            '[[layers]]\nname = "x"\nop = "pw"\nfilters = 6\n[[layers]]\nop = "add"\n'
+            'input = ["input", "x"]',
+            "an add of unequal shapes: 4x4x3 + 4x4x6",
+        ),
+        (
+            '[[layers]]\nname = "x"\nop = "pool"\nmode = "max"\nkernel = 2\n[[layers]]\n'
+            'op = "concat"\ninput = ["input", "x"]',
+            "a concat of unequal sizes",
+        ),
+        ('[[layers]]\nop = "fc"\nunits = 10', "needs a vector, got a 4x4x3 map"),
+        ('[[layers]]\nop = "pool"\nmode = "mean"\nkernel = 2', "mode = 'mean' is not \"max\""),
+        ('[[layers]]\nblock = "nope"', "unknown block 'nope'"),
+    ],
+)
+def test_spec_errors_name_the_file_line_and_fix(body, message):
+    text = f'name = "bad"\ninput = [3, 4, 4]\n\n{body}\n'
+    with pytest.raises(SpecError) as error:
+        build(parse(text, "bad.toml"))
+    assert str(error.value).startswith("bad.toml:4: layers[0]") or "layers[1]" in str(error.value)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name = 'x'\ninput = [3, 4, 4]\nlayers = 3", "expected [[layers]] entries"),
+        ("name = 'x'\ninput = [3, 4]\n[[layers]]\nop = 'bn'", "expected [channels, height, width]"),
+        ("name = 'x'\nlayer = 1\n", "x.toml:2: layer: unknown key"),
+        (
+            "name = 'x'\ninput = [3, 4, 4]\n[conventions]\nbn = 'some'\n[[layers]]\nop = 'bn'",
+            "bn 'some'",
+        ),
+        (
+            "name = 'x'\ninput = [3, 4, 4]\n[width]\nrounding = 'up'\n[[layers]]\nop = 'bn'",
+            "rounding 'up'",
+        ),
+        ("name = 'x' = 2", "not valid TOML"),
+    ],
+)
+def test_bad_files(text, message):
+    with pytest.raises(SpecError, match=r"^x\.toml") as error:
+        parse(text, "x.toml")
+    assert message in str(error.value)
+
+
+def test_expressions_are_exact_and_closed():
+    assert evaluate("$a / 3", {"a": 2}) == Fraction(2, 3)
+    assert evaluate("max($a, 8) if $a > 4 else 0", {"a": 5}) == 8
+    assert make_divisible(Fraction(1280 * 14, 10)) == 1792  # torchvision's 1.4 MobileNet v2
+    for bad in ("a + 1", "$a.__class__", "open('x')", "[1, 2]", "'text'", "1.5", "$a ** 2"):
+        with pytest.raises(ExpressionError):
+            evaluate(bad, {"a": 1})
