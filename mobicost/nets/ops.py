@@ -149,6 +149,16 @@ def _spatial(
     return h, w
 
 
+def _windows(size: int, out: int) -> int:
+    """The summed lengths of adaptive pooling's windows along one axis: window i covers
+    [floor(i size / out), ceil((i + 1) size / out)), as PyTorch's adaptive pooling.
+
+    >>> _windows(7, 7), _windows(14, 7), _windows(6, 7), _windows(5, 2)
+    (7, 14, 12, 6)
+    """
+    return sum(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+
+
 def _one(inputs: tuple[Tensor, ...], kind: str) -> Tensor:
     if len(inputs) != 1:
         raise _fail(f"{kind} takes one input, got {len(inputs)}")
@@ -298,8 +308,9 @@ PoolMode = Literal["max", "avg"]
 @dataclass(frozen=True)
 class Pool(Op):
     """Max or average pooling over a window, or adaptive (``output`` size) as PyTorch's
-    ``AdaptiveAvgPool2d``. No MACs; average pooling's additions are counted with ``pool_adds``:
-    one operation per window element per output (the division included)."""
+    ``AdaptiveAvgPool2d``, whose windows may differ in size. No MACs; average pooling's additions
+    are counted with ``pool_adds``: one operation per window element per output (the division
+    included)."""
 
     kind: ClassVar[str] = "pool"
     mode: PoolMode = "max"
@@ -309,26 +320,12 @@ class Pool(Op):
     ceil_mode: bool = False
     output: Pair | None = None  #: adaptive pooling to this size
 
-    def window(self, x: Tensor) -> tuple[Pair, Pair]:
-        """The kernel and stride, those of PyTorch's adaptive pooling where ``output`` is set
-        (exact only where the input divides evenly, which :meth:`infer` requires)."""
-        if self.output is None:
-            return self.kernel, self.stride
-        (oh, ow) = self.output
-        return (x.h // oh, x.w // ow), (x.h // oh, x.w // ow)
-
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         x = _one(inputs, "pooling")
         if self.output is not None:
-            oh, ow = self.output
             if x.flat:
                 raise _fail("adaptive pooling needs a feature map, not a flat vector")
-            if x.h % oh or x.w % ow:
-                raise _fail(
-                    f"adaptive pooling from {x.h}x{x.w} to {oh}x{ow} has windows of unequal "
-                    "size; mobicost costs it only where the sizes divide"
-                )
-            return Tensor(x.c, oh, ow)
+            return Tensor(x.c, *self.output)
         h, w = _spatial(x, self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
         return Tensor(x.c, h, w)
 
@@ -337,8 +334,11 @@ class Pool(Op):
     ) -> Cost:
         if self.mode != "avg" or not conventions.pool_adds:
             return rules.ZERO
-        (k_h, k_w), _ = self.window(inputs[0])
-        return Cost(macs=0, params=0, adds=out.elements * k_h * k_w)
+        x = inputs[0]
+        if self.output is None:
+            k_h, k_w = self.kernel
+            return Cost(macs=0, params=0, adds=out.elements * k_h * k_w)
+        return Cost(macs=0, params=0, adds=x.c * _windows(x.h, out.h) * _windows(x.w, out.w))
 
     def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         name = "Avg Pool" if self.mode == "avg" else "Max Pool"
