@@ -130,7 +130,7 @@ def _module(layer: Layer, conventions: Any, torch: Any) -> Any:
 
 
 def _merge_class(torch: Any) -> Any:
-    class Merge(torch.nn.Module):  # type: ignore[misc,name-defined]
+    class Merge(torch.nn.Module):  # type: ignore[misc]
         """An add, a concat or a channel split, then the node's batch norm and activation."""
 
         def __init__(self, body: Any, how: str) -> None:
@@ -295,7 +295,7 @@ def verify(network: Network) -> Verification:
             lambda module, inputs, output, name=name: shapes.__setitem__(name, tuple(output.shape))
         )
     x = torch.zeros(1, *network.input.torch_shape()[1:])
-    with torch.no_grad(), FlopCounterMode(display=False, depth=None) as counter:
+    with torch.no_grad(), FlopCounterMode(display=False, depth=64) as counter:
         model(x)
     flops = counter.get_flop_counts()
     prefix = f"{type(model).__name__}.blocks."
