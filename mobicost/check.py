@@ -37,14 +37,14 @@ class Claim:
     difference: Fraction | None = None  #: (printed - computed) / computed
 
 
-def _count_text(value: int | Fraction, scale: int) -> str:
-    if scale == 1:
+def _count_text(value: int | Fraction, printed: Printed) -> str:
+    if printed.unit == "%":
         return f"{float(value):.3f}%"
     return f"{int(value):,}" if Fraction(value).denominator == 1 else f"{float(value):,.1f}"
 
 
 def _unit(printed: Printed) -> str:
-    return {1: "%", 10**6: "M"}.get(printed.scale, "")
+    return printed.unit
 
 
 def _at_precision(printed: Printed, value: Fraction | int) -> str:
@@ -87,7 +87,7 @@ def judge(
 ) -> Claim:
     """Judge one printed number against the exact count, explaining a mismatch if it can."""
     shown = f"{printed.text}{_unit(printed)}"
-    computed = _count_text(exact, printed.scale)
+    computed = _count_text(exact, printed)
     difference = (printed.value - Fraction(exact)) / Fraction(exact) if exact else None
     verdict, explanation, explained = _verdict(printed, exact, computed, shown, alternatives)
     return Claim(claim, source, shown, computed, verdict, explanation, explained, difference)
@@ -116,7 +116,7 @@ def _verdict(
             return (
                 "does not hold",
                 f"reproduced {alternative.description}: "
-                f"{_count_text(alternative.value, printed.scale)}{alternative.support}",
+                f"{_count_text(alternative.value, printed)}{alternative.support}",
                 True,
             )
     if _truncated(printed, exact):
@@ -418,3 +418,124 @@ def claims() -> list[Claim]:
         *scaling_claims(),
         *network_claims(published.SLIM_MODELS),
     ]
+
+
+# --- any network's published figures ----------------------------------------------------------
+
+_SCALES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9}
+_WHATS = ("macs", "flops", "params", "top1")
+_PUBLISHED_KEYS = {
+    "what", "printed", "scale", "source", "alpha", "resolution", "options", "conventions", "note",
+}  # fmt: skip
+
+
+def _published_error(spec: Any, index: int, problem: str) -> Exception:
+    from .nets.spec import SpecError
+
+    return SpecError(f"{spec.where(f'published[{index}]')}: {problem}")
+
+
+def _figure(net: Any, what: str) -> int:
+    """A network's count of ``what``: MACs, FLOPs (2 x MACs) or parameters."""
+    total = net.total
+    if what == "params":
+        return int(net.params)
+    macs = int(total.macs) + int(total.adds)
+    return 2 * int(total.macs) + int(total.adds) if what == "flops" else macs
+
+
+def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) -> list[Alternative]:
+    """Other ways of counting the same network, each a convention seen in the wild."""
+    from .nets.network import network
+
+    def recount(**conventions: Any) -> int:
+        merged = {**entry.get("conventions", {}), **conventions}
+        return _figure(
+            network(
+                spec,
+                alpha=entry.get("alpha"),
+                resolution=entry.get("resolution"),
+                options=entry.get("options"),
+                **merged,
+            ),
+            what,
+        )
+
+    exact = _figure(net, what)
+    if what == "params":
+        tried: list[tuple[str, dict[str, Any]]] = [
+            (
+                "with batch norm's gamma and beta and the fully connected biases (torchvision)",
+                {"bias": "fc", "bn": "affine"},
+            ),
+            ("with every bias and batch norm's gamma and beta", {"bias": "all", "bn": "affine"}),
+            (
+                "with Keras's conventions (classifier bias, 4 batch-norm vectors)",
+                {"bias": "fc", "bn": "all"},
+            ),
+            ("with no bias and no batch-norm parameters", {"bias": "none", "bn": "none"}),
+            ("with every bias and no batch norm", {"bias": "all", "bn": "none"}),
+            ("without the classifier head", {"head": False}),
+            ("with 1001 classes (TF-Slim)", {"classes": 1001}),
+        ]
+        return [Alternative(words, recount(**options)) for words, options in tried]
+    double = "FLOPs (2 x MACs) printed as mult-adds" if what == "macs" else "mult-adds as FLOPs"
+    return [
+        Alternative(f"as {double}", 2 * exact if what == "macs" else exact // 2),
+        Alternative("without the classifier head", recount(head=False)),
+        Alternative(
+            "counting pooling, activation and element-wise operations as well",
+            recount(pool_adds=True, activation_ops=True, eltwise_ops=True),
+        ),
+        Alternative("with 1001 classes (TF-Slim)", recount(classes=1001)),
+    ]
+
+
+def spec_claims(spec: Any) -> list[Claim]:
+    """Each cost figure a spec's ``[[published]]`` entries print, judged against the exact count
+    of that configuration under the source's conventions (the spec's own where it says none).
+    Accuracy entries (``what = "top1"``) are data for sweeps and plots, not claims about cost."""
+    from .nets.network import network
+
+    claims = []
+    for index, entry in enumerate(spec.published):
+        unknown = sorted(set(entry) - _PUBLISHED_KEYS)
+        if unknown:
+            raise _published_error(
+                spec, index, f"unknown key {unknown[0]!r}; it takes {', '.join(_PUBLISHED_KEYS)}"
+            )
+        what, scale = entry.get("what"), entry.get("scale", "")
+        if what not in _WHATS:
+            raise _published_error(spec, index, f"what = {what!r}; use one of {', '.join(_WHATS)}")
+        if scale not in _SCALES:
+            raise _published_error(spec, index, f"scale = {scale!r}; use one of {list(_SCALES)}")
+        printed_text = str(entry.get("printed", ""))
+        try:
+            Fraction(printed_text)
+        except (ValueError, ZeroDivisionError):
+            raise _published_error(
+                spec, index, f"printed = {printed_text!r} is not a number as printed"
+            ) from None
+        if what == "top1":
+            continue
+        source = str(entry.get("source", spec.source))
+        net = network(
+            spec,
+            alpha=entry.get("alpha"),
+            resolution=entry.get("resolution"),
+            options=entry.get("options"),
+            **entry.get("conventions", {}),
+        )
+        printed = Printed(printed_text, _SCALES[scale], source, source, scale)
+        label = {"macs": "mult-adds", "flops": "FLOPs", "params": "parameters"}[what]
+        exact = _figure(net, what)
+        alternatives = _spec_alternatives(spec, entry, what, net)
+        claims.append(judge(f"{net.name}: {label}", source, printed, exact, alternatives))
+    return claims
+
+
+def library_claims() -> list[Claim]:
+    """The published figures of every built-in network beyond the paper's own tables."""
+    from .nets.library import load, names
+
+    return [claim for name in names() for claim in spec_claims(load(name))]

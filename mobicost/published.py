@@ -23,6 +23,13 @@ class Printed:
     scale: int
     table: str
     source: str = PAPER
+    suffix: str | None = None  #: what follows the number; by default "%" for scale 1, else K/M/G
+
+    @property
+    def unit(self) -> str:
+        if self.suffix is not None:
+            return self.suffix
+        return {1: "%", 10**3: "K", 10**6: "M", 10**9: "G"}.get(self.scale, "")
 
     @property
     def value(self) -> Fraction:
