@@ -254,3 +254,50 @@ def test_expressions_are_exact_and_closed():
     for bad in ("a + 1", "$a.__class__", "open('x')", "[1, 2]", "'text'", "1.5", "$a ** 2"):
         with pytest.raises(ExpressionError):
             evaluate(bad, {"a": 1})
+
+
+GROUPS = """
+name = "groups"
+input = [3, 16, 16]
+[width]
+rounding = "floor"
+[[layers]]
+op = "conv"
+filters = 16
+kernel = 3
+stride = 2
+[[layers]]
+name = "extra"
+op = "pw"
+filters = 16
+when = "$in == 16"          # only at full width: the widths build different layers
+[[layers]]
+op = "flatten"
+[[layers]]
+op = "fc"
+units = 10
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "alphas", "conventions"),
+    [
+        (TINY, ["1", "1/2", "3/8", "2"], {}),
+        (TINY, ["1", "1/2", "2"], {"activation_ops": True, "eltwise_ops": True, "pool_adds": True}),
+        (GROUPS, ["1", "1/2", "3/4", "5/4"], {"bias": "all"}),
+    ],
+)
+def test_grid_equals_every_network_built_directly(text, alphas, conventions):
+    from mobicost.nets.grid import cost_grid
+
+    spec = parse(text)
+    fractions = [Fraction(a) for a in alphas]
+    resolutions = [32, 17, 48, 64]
+    chosen = conventions_for(spec, **conventions)
+    grid = cost_grid(spec, fractions, resolutions, conventions=chosen)
+    for i, alpha in enumerate(fractions):
+        for j, resolution in enumerate(resolutions):
+            net = build(spec, alpha=alpha, resolution=resolution, conventions=chosen)
+            assert grid.values["macs"][i, j] == net.total.macs
+            assert grid.values["adds"][i, j] == net.total.adds
+            assert grid.values["params"][i, j] == net.params  # the FC after a flatten grows

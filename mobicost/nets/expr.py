@@ -23,6 +23,7 @@ floor, make_divisible, max, min, round
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 import re
@@ -99,19 +100,25 @@ def _simplify(value: Number) -> Number:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.Expression:
+    """The syntax tree of an expression (cached: specs repeat the same few)."""
+    if len(text) > 500:
+        raise ExpressionError("an expression longer than 500 characters")
+    source = _VARIABLE.sub(lambda m: _PREFIX + m.group(1), text.strip())
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError:
+        raise ExpressionError(f"cannot read {text!r} as an expression") from None
+
+
 def evaluate(
     text: str,
     values: Mapping[str, Number],
     functions: Mapping[str, Callable[..., Number]] | None = None,
 ) -> Number:
     """The value of ``text`` with ``values`` bound to its ``$`` variables."""
-    if len(text) > 500:
-        raise ExpressionError("an expression longer than 500 characters")
-    source = _VARIABLE.sub(lambda m: _PREFIX + m.group(1), text.strip())
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError:
-        raise ExpressionError(f"cannot read {text!r} as an expression") from None
+    tree = _parse(text)
     known = {**FUNCTIONS, **(functions or {})}
 
     def visit(node: ast.AST) -> Any:

@@ -577,7 +577,9 @@ class _Builder:
     def whole(
         self, raw: Any, variables: Mapping[str, Number], where: str, what: str, least: int
     ) -> int:
-        number = self.value(raw, variables, where, what)
+        number = raw if type(raw) is int else self.value(raw, variables, where, what)
+        if type(number) is int and number >= least:
+            return number
         if isinstance(number, bool) or Fraction(number).denominator != 1 or number < least:
             kind = "a positive whole number" if least else "a whole number >= 0"
             shown = "" if number == raw else f" is {number};"
