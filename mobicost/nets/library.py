@@ -91,3 +91,32 @@ def resolve(text_: str) -> tuple[Spec, Fraction | None, int | None]:
             "name such as 0.75-MobileNet-128, or a spec file (.toml)"
         ) from None
     return load(parsed.architecture), parsed.alpha, parsed.resolution
+
+
+def describe(spec: Spec) -> dict[str, object]:
+    """What ``mobicost nets`` lists about a spec: where it comes from, how it scales and counts."""
+    from .network import build
+
+    width = spec.width
+    if width is None:
+        scaling = "none"
+    elif width.values is not None:
+        scaling = "published widths " + ", ".join(width.values)
+    else:
+        scaling = f"alpha, '{width.rounding}' rounding"
+    net = build(spec)
+    conventions = net.conventions
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "source": spec.source,
+        "input": "x".join(str(v) for v in (spec.input[1], spec.input[2], spec.input[0])),
+        "width": scaling,
+        "options": "; ".join(
+            f"--{o.name} {'|'.join(o.values)} (default {o.default})" for o in spec.options.values()
+        ),
+        "conventions": f"bias {conventions.bias}, bn {conventions.bn}",
+        "layers": len(net.layers),
+        "macs": int(net.total.macs),
+        "params": net.params,
+    }
