@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import rules
 from .architectures import ARCHITECTURES, MOBILENET_V1, Architecture, LayerSpec
@@ -29,10 +29,34 @@ BiasPolicy = Literal["none", "fc", "all"]
 BNPolicy = Literal["none", "affine", "slim", "all"]
 Rounding = Literal["floor", "slim", "div8"]
 
-UNITS: tuple[Unit, ...] = get_args(Unit)
-BIAS_POLICIES: tuple[BiasPolicy, ...] = get_args(BiasPolicy)
-BN_POLICIES: tuple[BNPolicy, ...] = get_args(BNPolicy)
-ROUNDINGS: tuple[Rounding, ...] = get_args(Rounding)
+# Every policy is one mapping from each value to the words that state it; the accepted values
+# (the CLI's choices) are that mapping's keys, so no value can exist without its description.
+UNIT_NOTES: dict[Unit, str] = {
+    "macs": "MACs = multiply-accumulates, the paper's mult-adds (FLOPs = 2 x MACs)",
+    "flops": "FLOPs = 2 x MACs (TensorFlow's profiler, torch.utils.flop_counter)",
+}
+BIAS_NOTES: dict[BiasPolicy, str] = {
+    "none": "no bias parameters (as the paper)",
+    "fc": "bias on the classifier only (as Keras)",
+    "all": "a bias on every convolution and the classifier",
+}
+#: batch-norm policy: (parameter vectors per channel, words)
+BN_POLICY: dict[BNPolicy, tuple[int, str]] = {
+    "none": (0, "no batch-norm parameters (as the paper)"),
+    "affine": (2, "batch norm: gamma and beta (2 per channel)"),
+    "slim": (3, "batch norm: beta, moving mean and variance (3 per channel, as TF-Slim)"),
+    "all": (4, "batch norm: gamma, beta, moving mean and variance (4 per channel, as Keras)"),
+}
+ROUNDING_NOTES: dict[Rounding, str] = {
+    "floor": "int(alpha x C), as the paper and Keras",
+    "slim": "max(int(alpha x C), 8), as TF-Slim",
+    "div8": "nearest multiple of 8, >= 90% of alpha x C, as MobileNetV2 and timm",
+}
+
+UNITS: tuple[Unit, ...] = tuple(UNIT_NOTES)
+BIAS_POLICIES: tuple[BiasPolicy, ...] = tuple(BIAS_NOTES)
+BN_POLICIES: tuple[BNPolicy, ...] = tuple(BN_POLICY)
+ROUNDINGS: tuple[Rounding, ...] = tuple(ROUNDING_NOTES)
 
 BASE_RESOLUTION = 224
 #: seed 001's resolution names
@@ -82,25 +106,10 @@ class Conventions:
 
     @property
     def bn_vectors(self) -> int:
-        return {"none": 0, "affine": 2, "slim": 3, "all": 4}[self.bn]
+        return BN_POLICY[self.bn][0]
 
     def notes(self) -> tuple[str, ...]:
         """The conventions in words, printed under every table and carried by every export."""
-        unit = (
-            "FLOPs = 2 x MACs (TensorFlow's profiler, torch.utils.flop_counter)"
-            if self.unit == "flops"
-            else "MACs = multiply-accumulates, the paper's mult-adds (FLOPs = 2 x MACs)"
-        )
-        bias = {
-            "none": "no bias parameters (as the paper)",
-            "fc": "bias on the classifier only (as Keras)",
-            "all": "a bias on every convolution and the classifier",
-        }[self.bias]
-        bn = {
-            "none": "no batch-norm parameters (as the paper)",
-            "affine": "batch norm: gamma and beta (2 per channel)",
-            "all": "batch norm: gamma, beta, moving mean and variance (4 per channel, as Keras)",
-        }[self.bn]
         head = (
             f"global average pool + FC to {self.classes} classes"
             if self.head
@@ -112,8 +121,9 @@ class Conventions:
             else "pooling additions not counted"
         )
         return (
-            f"Unit: {unit}.",
-            f"Params: {bias}; {bn}. Bias and batch norm add parameters, never MACs.",
+            f"Unit: {UNIT_NOTES[self.unit]}.",
+            f"Params: {BIAS_NOTES[self.bias]}; {BN_POLICY[self.bn][1]}. Bias and batch norm add "
+            "parameters, never MACs.",
             f"Head: {head}; {pool}.",
         )
 

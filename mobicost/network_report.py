@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .exact import decimal_text
-from .network import Network
+from .network import ROUNDING_NOTES, Network
 from .render import Column, Report
 
 TYPO_NOTE = (
@@ -19,11 +19,7 @@ TYPO_NOTE = (
 
 def model_notes(network: Network) -> tuple[str, ...]:
     alpha = decimal_text(network.alpha)
-    rounding = {
-        "floor": "int(alpha x C), as the paper and Keras",
-        "slim": "max(int(alpha x C), 8), as TF-Slim",
-        "div8": "nearest multiple of 8, >= 90% of alpha x C, as MobileNetV2 and timm",
-    }[network.rounding]
+    rounding = ROUNDING_NOTES[network.rounding]
     notes = [
         f"Model: {network.name} ({network.architecture.source}); alpha = {alpha}, "
         f"{network.resolution}x{network.resolution} input (rho = {network.rho}), "

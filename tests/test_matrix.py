@@ -1,0 +1,112 @@
+"""Every command x every value of every choice it takes x every format ends in its exit status
+(0; ``check`` answers 0 or 1), never an exception.
+
+The options and their values are read from the click commands themselves, so a new option, a new
+value or a new command is in the matrix on the next run: a missing branch is a red test here, not
+a user's traceback. Free-form values (numbers, names, lists) are fuzzed in test_fuzz.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from typing import get_args
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from mobicost import network
+from mobicost.cli import main
+from mobicost.render import FORMATS
+
+#: a valid invocation of each command to vary (small networks, so that verify runs in a blink),
+#: with the options that select another mode of it and so are not varied on top of it
+BASES: dict[str, list[tuple[list[str], set[str]]]] = {
+    "table": [([], set())],
+    "sweep": [([], set())],
+    "compare": [
+        (["--models"], set()),
+        (["--k", "3", "--m", "8", "--n", "16", "--size", "8", "--groups", "2"], set()),
+    ],
+    "check": [([], set())],
+    "verify": [(["--alpha", "0.25", "--res", "32"], set())],
+    "formula": [
+        ([], set()),
+        (["--k", "3", "--m", "8", "--n", "16", "--size", "8"], {"--ratio"}),
+    ],
+}
+#: flags that switch a command to another mode rather than vary it: covered by BASES (compare
+#: --models), by the format loop (formula --latex is --format latex, tested with the formula
+#: command) or by their own tests (verify --all costs 74 networks: test_verify.py)
+MODE_FLAGS = {"--models", "--latex", "--all"}
+
+
+def variations(command: click.Command, skip: set[str]) -> Iterator[tuple[str, ...]]:
+    """The defaults, then every value of every choice option and every side of every flag."""
+    yield ()
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.name == "fmt":
+            continue
+        name = param.opts[0]
+        if name in skip or name in MODE_FLAGS:
+            continue
+        if isinstance(param.type, click.Choice):
+            for value in param.type.choices:
+                yield (name, str(value))
+        elif param.is_flag:
+            yield (name,)
+            yield from ((flag,) for flag in param.secondary_opts)
+
+
+def cases() -> Iterator[object]:
+    for name, command in sorted(main.commands.items()):
+        for base, skip in BASES.get(name, [([], set())]):
+            for variation in variations(command, skip):
+                for fmt in FORMATS:
+                    args = [name, *base, *variation, "--format", fmt]
+                    marks = []
+                    if name == "verify" and importlib.util.find_spec("torch") is None:
+                        marks.append(pytest.mark.skip(reason="needs torch"))
+                    yield pytest.param(args, marks=marks, id=" ".join(args))
+
+
+def test_every_command_has_a_base():
+    assert set(BASES) == set(main.commands)
+
+
+@pytest.mark.parametrize("args", list(cases()))
+def test_every_choice_in_every_format(args):
+    result = CliRunner().invoke(main, args, prog_name="mobicost")
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        result.exception,
+        result.output,
+    )
+    assert result.exit_code in ((0, 1) if args[0] == "check" else (0,)), result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("literal", "words"),
+    [
+        (network.Unit, network.UNIT_NOTES),
+        (network.BiasPolicy, network.BIAS_NOTES),
+        (network.BNPolicy, network.BN_POLICY),
+        (network.Rounding, network.ROUNDING_NOTES),
+    ],
+)
+def test_every_policy_value_has_words(literal, words):
+    assert tuple(words) == get_args(literal)
+    assert all(words.values())
+
+
+def test_every_combination_of_conventions_states_itself():
+    for unit in network.UNITS:
+        for bias in network.BIAS_POLICIES:
+            for bn in network.BN_POLICIES:
+                for head in (True, False):
+                    for pool_adds in (True, False):
+                        conventions = network.Conventions(
+                            unit=unit, bias=bias, bn=bn, head=head, pool_adds=pool_adds
+                        )
+                        assert len(conventions.notes()) == 3
