@@ -82,6 +82,7 @@ def listing(
         rows,
         notes=notes,
         meta={"padding": padding, "bias": bias, "unit": "MACs"},
+        context={"padding": padding, "bias": bias},
     )
 
 
@@ -139,21 +140,29 @@ def evaluation(
         f"'{padding}' padding).",
         *_conventions(padding, stride, bias),
     )
+    shape_meta: dict[str, object] = {
+        "k": shape.k,
+        "m": shape.m,
+        "n": shape.n,
+        "input_size": shape.w_in,
+        "output_size": shape.f,
+        "stride": stride,
+        "padding": padding,
+        "groups": shape.g,
+    }
     meta = {
-        "shape": {
-            "k": shape.k,
-            "m": shape.m,
-            "n": shape.n,
-            "input_size": shape.w_in,
-            "output_size": shape.f,
-            "stride": stride,
-            "padding": padding,
-            "groups": shape.g,
-        },
+        "shape": shape_meta,
         "bias": bias,
         "unit": "MACs",
     }
-    return Report("Cost of one layer", columns, tuple(rows), notes=notes, meta=meta)
+    return Report(
+        "Cost of one layer",
+        columns,
+        tuple(rows),
+        notes=notes,
+        meta=meta,
+        context={**shape_meta, "bias": bias},
+    )
 
 
 def derivation(result: derive.Derivation) -> Report:
@@ -168,4 +177,11 @@ def derivation(result: derive.Derivation) -> Report:
         for s in result.steps
     )
     notes = (MACS_NOTE, *_symbol_notes([s.expr for s in result.steps]))
-    return Report(result.title, columns, rows, notes=notes, meta={"derivation": result.name})
+    return Report(
+        result.title,
+        columns,
+        rows,
+        notes=notes,
+        meta={"derivation": result.name},
+        context={"derivation": result.name},
+    )

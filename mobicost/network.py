@@ -329,21 +329,14 @@ class Network:
         ]
 
     def to_frame(self) -> pandas.DataFrame:
-        """The layers as a pandas DataFrame: exact integer counts (int64), the share as a float,
-        and the conventions in ``frame.attrs``."""
-        import pandas
+        """The layers as a pandas DataFrame, one row per layer: the same table as ``mobicost
+        table --format csv`` (``pandas.read_csv`` of that CSV equals it), the model and its
+        conventions on every row, exact integer counts (int64), the share as a float; exact
+        fractions (alpha, rho) in ``frame.attrs``."""
+        from .network_report import layer_report
+        from .render import to_frame
 
-        frame: pandas.DataFrame = pandas.DataFrame.from_records(self.records(), index="index")
-        frame["share"] = frame["share"].astype(float)
-        frame.attrs.update(
-            {
-                "model": self.name,
-                "alpha": str(self.alpha),
-                "resolution": self.resolution,
-                "rounding": self.rounding,
-                **self.conventions.as_dict(),
-            }
-        )
+        frame: pandas.DataFrame = to_frame(layer_report(self))
         return frame
 
 

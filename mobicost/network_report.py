@@ -43,6 +43,17 @@ def network_meta(network: Network) -> dict[str, object]:
     }
 
 
+def network_context(network: Network) -> dict[str, object]:
+    """What every CSV row of a network's report repeats: the model and its conventions."""
+    return {
+        "model": network.name,
+        "alpha": network.alpha,
+        "resolution": network.resolution,
+        "rounding": network.rounding,
+        **network.conventions.as_dict(),
+    }
+
+
 def layer_report(network: Network) -> Report:
     """One row per layer, a totals row, and the paper's Table 2 breakdown as a section."""
     conv = network.conventions
@@ -108,4 +119,5 @@ def layer_report(network: Network) -> Report:
         notes=model_notes(network),
         meta=network_meta(network),
         sections=(breakdown,),
+        context=network_context(network),
     )

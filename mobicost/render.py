@@ -1,24 +1,30 @@
-"""Render a :class:`Report` as a rich table, CSV, JSON, Markdown or LaTeX.
+"""Render a :class:`Report` as a rich table, CSV, JSON, Markdown or LaTeX, and write it.
 
 The library computes a report once (plain, exact data); this module only formats it. Cells keep
 their exact values (``int``, :class:`~fractions.Fraction`, :class:`Formula`) until a renderer
-turns them into text: machine formats (CSV, JSON) keep exact integers and fractions, human formats
-(table, Markdown, LaTeX) add the humanised form. Nothing here imports sympy or pandas.
+turns them into text: JSON keeps exact integers and fractions; CSV (and :func:`to_frame`, built
+from the same :func:`records`) has exact integer counts and decimal shares, one plain table that
+spreadsheets and ``pandas.read_csv`` open as they are; human formats (table, Markdown, LaTeX) add
+the humanised form. Nothing here imports sympy, and pandas only in :func:`to_frame`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import RenderableType
     from rich.table import Table
 
-Kind = Literal["text", "int", "count", "ratio", "percent", "formula"]
+#: how a column's cells read: ``count`` and ``int`` are exact integers, ``ratio`` and ``percent``
+#: exact fractions, ``decimal`` a number as printed (``"70.6"``, ``"0.75"``: kept as text for
+#: people and in JSON, a number in CSV), ``formula`` a :class:`Formula`
+Kind = Literal["text", "int", "count", "ratio", "percent", "decimal", "formula"]
 Format = Literal["table", "csv", "json", "markdown", "latex"]
 FORMATS: tuple[Format, ...] = ("table", "csv", "json", "markdown", "latex")
 
@@ -62,8 +68,10 @@ Cell = object  # int | Fraction | Formula | str | None
 class Report:
     """A titled table of exact values, with optional totals, notes and metadata.
 
-    ``notes`` state the counting conventions; every format prints them. ``meta`` is extra
-    machine-readable data (conventions, parameters) carried by the JSON and CSV forms.
+    ``notes`` state the counting conventions; the human formats print them. ``meta`` is extra
+    machine-readable data (conventions, parameters) carried by JSON. ``context`` holds what is
+    constant across the rows (the model, alpha, the conventions): CSV and :func:`to_frame` repeat
+    it as leading columns on every row, so that several exports concatenate into one tidy table.
     """
 
     title: str
@@ -74,6 +82,7 @@ class Report:
     meta: Mapping[str, object] = field(default_factory=dict)
     sections: tuple[Report, ...] = ()  #: further tables printed after this one (e.g. a breakdown)
     key: str = ""  #: a section's name in the JSON of the report it belongs to
+    context: Mapping[str, Cell] = field(default_factory=dict)  #: per-row constants (CSV, frames)
 
     @property
     def human_columns(self) -> tuple[Column, ...]:
@@ -137,12 +146,69 @@ def _human(value: Cell, kind: Kind, *, latex: bool = False) -> str:
 
 
 def _machine(value: Cell) -> object:
-    """A JSON/CSV value: exact integers stay integers, fractions become ``"a/b"`` strings."""
+    """A JSON value: exact integers stay integers, fractions become ``"a/b"`` strings."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Fraction):
         return str(value) if value.denominator != 1 else value.numerator
     return str(value)
+
+
+def _flat(value: Cell, kind: Kind = "text") -> object:
+    """A CSV (and DataFrame) value: integers stay exact, fractions and decimals become floats
+    (whose repr has every digit a float holds; the exact value is in JSON), text is ASCII."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value) if kind in ("ratio", "percent", "decimal") else value
+    if isinstance(value, Fraction):
+        if kind in ("int", "count") and value.denominator == 1:
+            return value.numerator
+        return float(value)
+    if kind == "decimal":
+        return float(Fraction(str(value)))
+    return ascii_text(str(value))
+
+
+# --- ASCII: CSV, and streams that cannot carry the symbols ---------------------------------------
+
+_SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+")
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+#: every symbol mobicost prints, spelled in ASCII (superscripts become ``^2``)
+ASCII_SYMBOLS = {
+    "α": "alpha",
+    "ρ": "rho",
+    "·": "*",
+    "×": "x",
+    "→": "->",
+    "≥": ">=",
+    "≤": "<=",
+    "≈": "~",
+    "≠": "!=",
+    "−": "-",
+    "–": "-",
+    "—": "--",
+    "∞": "inf",
+    "…": "...",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "\u00a0": " ",
+}
+_ASCII = str.maketrans(ASCII_SYMBOLS)
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in ASCII: mobicost's symbols spelled out, anything else unknown as ``?``.
+
+    >>> ascii_text("D_F²·D_K²·M·N, α·ρ²/N, N → ∞, N ≥ 72, x⁻¹")
+    'D_F^2*D_K^2*M*N, alpha*rho^2/N, N -> inf, N >= 72, x^-1'
+    """
+    if text.isascii():
+        return text
+    text = _SUPERSCRIPT.sub(lambda m: "^" + m.group().translate(_FROM_SUPERSCRIPT), text)
+    return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
 
 
 # --- renderers -----------------------------------------------------------------------------------
@@ -180,16 +246,23 @@ def render_rich(report: Report) -> list[RenderableType]:
     return renderables
 
 
-def _records(report: Report) -> list[dict[str, object]]:
+def records(report: Report) -> list[dict[str, object]]:
+    """The rows of the CSV form and of :func:`to_frame`: the report's ``context`` then its
+    machine columns, every value flat (exact integer counts, floats, ASCII text)."""
+    context = {key: _flat(value) for key, value in report.context.items()}
+    columns = [c for c in report.machine_columns if c.key not in context]
     return [
-        {c.key: _machine(row.get(c.key)) for c in report.machine_columns} for row in report.rows
+        {**context, **{c.key: _flat(row.get(c.key), c.kind) for c in columns}}
+        for row in report.rows
     ]
 
 
 def _json_ready(report: Report) -> dict[str, object]:
     data: dict[str, object] = {"title": report.title, **report.meta}
     data["columns"] = [{"key": c.key, "header": c.header} for c in report.machine_columns]
-    data["rows"] = _records(report)
+    data["rows"] = [
+        {c.key: _machine(row.get(c.key)) for c in report.machine_columns} for row in report.rows
+    ]
     if report.totals is not None:
         data["totals"] = {
             c.key: _machine(report.totals.get(c.key))
@@ -209,26 +282,43 @@ def to_json(report: Report) -> str:
     return json.dumps(_json_ready(report), indent=2, ensure_ascii=False) + "\n"
 
 
+def _columns(report: Report) -> list[str]:
+    return [
+        *report.context,
+        *(c.key for c in report.machine_columns if c.key not in report.context),
+    ]
+
+
 def to_csv(report: Report) -> str:
-    """One CSV table of exact values (sections, being derivable from the rows, are left to the
-    other formats); notes and metadata as leading ``#`` lines, so that
-    ``pandas.read_csv(path, comment="#")`` reads it."""
+    """Plain RFC 4180 CSV of :func:`records`: one header row, then one row per report row, in
+    ASCII. Nothing else: no preamble, no totals row (a sum any reader can take), no sections
+    (they derive from the rows); notes and exact fractions are in the JSON form. ``pandas.read_csv``
+    with no arguments reads it back into :func:`to_frame`, integer counts as ``int64``."""
     import csv
     import io
-    import json
 
     out = io.StringIO()
-    for key, value in report.meta.items():
-        out.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\n")
-    for note in report.notes:
-        out.write(f"# {note}\n")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in report.machine_columns])
-    for record in _records(report):
-        writer.writerow(record.values())
-    if report.totals is not None:
-        writer.writerow([_machine(report.totals.get(c.key)) for c in report.machine_columns])
+    writer = csv.writer(out)  # the excel dialect: RFC 4180, CRLF line ends
+    writer.writerow(_columns(report))
+    writer.writerows(record.values() for record in records(report))
     return out.getvalue()
+
+
+def to_frame(report: Report) -> Any:
+    """The report's :func:`records` as a pandas DataFrame, equal to ``pandas.read_csv`` of its
+    CSV: counts ``int64``, ratios and decimals ``float64``, ``report.meta`` in ``frame.attrs``."""
+    import pandas
+
+    frame = pandas.DataFrame.from_records(records(report), columns=_columns(report))
+    for column in report.machine_columns:
+        if column.key in report.context:
+            continue
+        if column.kind in ("int", "count"):
+            frame[column.key] = frame[column.key].astype("int64")
+        elif column.kind in ("ratio", "percent", "decimal") or frame[column.key].isna().all():
+            frame[column.key] = frame[column.key].astype("float64")  # as read_csv: no value, NaN
+    frame.attrs.update(report.meta)
+    return frame
 
 
 def _markdown_cell(text: str) -> str:

@@ -11,7 +11,7 @@ from .check import Claim
 from .compare import LayerComparison, ModelRow
 from .exact import decimal_text
 from .network import Conventions
-from .network_report import model_notes, network_meta
+from .network_report import model_notes, network_context, network_meta
 from .published import PAPER, SLIM
 from .render import Column, Report
 from .sweep import Sweep
@@ -33,14 +33,14 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
     conventions = result.conventions
     columns = (
         Column("model", "model"),
-        Column("alpha", "alpha"),
+        Column("alpha", "alpha", "decimal"),
         Column("resolution", "resolution", "int"),
-        Column("rho", "rho", show="machine"),
+        Column("rho", "rho", "decimal", show="machine"),
         *_unit_columns(conventions),
         Column("params", "Params", "count"),
         Column("ratio", f"{conventions.unit_header} / 1.0 MobileNet-224", "ratio"),
-        Column("top1_paper", f"top-1 % ({PAPER})"),
-        Column("top1_slim", f"top-1 % ({SLIM})"),
+        Column("top1_paper", f"top-1 % ({PAPER})", "decimal"),
+        Column("top1_slim", f"top-1 % ({SLIM})", "decimal"),
     )
     points = result.points if limit is None else result.points[:limit]
     rows = tuple(
@@ -94,6 +94,7 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
         rows,
         notes=tuple(notes),
         meta=meta,
+        context={"rounding": result.rounding, **conventions.as_dict()},
     )
 
 
@@ -138,19 +139,25 @@ def layer_comparison_report(comparison: LayerComparison, *, bias: bool = False) 
         MACS_NOTE,
         "Bias counted in the parameters." if bias else "No bias, as the paper.",
     )
-    meta = {
-        "shape": {
-            "k": shape.k,
-            "m": shape.m,
-            "n": shape.n,
-            "input_size": shape.w_in,
-            "output_size": shape.f,
-            "stride": comparison.stride,
-            "padding": comparison.padding,
-            "groups": shape.g,
-        }
+    shape_meta: dict[str, object] = {
+        "k": shape.k,
+        "m": shape.m,
+        "n": shape.n,
+        "input_size": shape.w_in,
+        "output_size": shape.f,
+        "stride": comparison.stride,
+        "padding": comparison.padding,
+        "groups": shape.g,
     }
-    return Report("One layer, every variant", columns, tuple(rows), notes=notes, meta=meta)
+    meta = {"shape": shape_meta}
+    return Report(
+        "One layer, every variant",
+        columns,
+        tuple(rows),
+        notes=notes,
+        meta=meta,
+        context={**shape_meta, "bias": bias},
+    )
 
 
 def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
@@ -158,13 +165,16 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
     conventions = rows[0].network.conventions
     columns = (
         Column("model", "model"),
+        Column("alpha", "alpha", "decimal", show="machine"),
+        Column("resolution", "resolution", "int", show="machine"),
+        Column("rounding", "rounding", show="machine"),
         *_unit_columns(conventions),
         Column("params", "Params", "count"),
         Column("ratio", f"{conventions.unit_header} / first", "ratio"),
         Column("paper_macs", "paper mult-adds"),
         Column("paper_params", "paper params"),
         Column("paper_table", "paper table"),
-        Column("top1", "top-1 % (paper)"),
+        Column("top1", "top-1 % (paper)", "decimal"),
     )
     records = []
     for row in rows:
@@ -173,6 +183,9 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
         records.append(
             {
                 "model": net.name,
+                "alpha": net.alpha,
+                "resolution": net.resolution,
+                "rounding": net.rounding,
                 "ops": net.ops,
                 "macs": int(total.macs),
                 "adds": int(total.adds),
@@ -197,6 +210,7 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
         tuple(records),
         notes=notes,
         meta={"conventions": conventions.as_dict()},
+        context=conventions.as_dict(),
     )
 
 
@@ -289,6 +303,7 @@ def verification_report(verification: Verification) -> Report:
         totals=totals,
         notes=(*VERIFY_NOTES, *model_notes(net)),
         meta=network_meta(net),
+        context=network_context(net),
     )
 
 
@@ -296,6 +311,8 @@ def verification_summary(verifications: Sequence[Verification]) -> Report:
     """Many networks, one row each."""
     columns = (
         Column("model", "model"),
+        Column("alpha", "alpha", "decimal", show="machine"),
+        Column("resolution", "resolution", "int", show="machine"),
         Column("rounding", "rounding"),
         Column("macs", "MACs (mobicost)", "count"),
         Column("measured_macs", "MACs (PyTorch)", "count"),
@@ -307,6 +324,8 @@ def verification_summary(verifications: Sequence[Verification]) -> Report:
     rows = tuple(
         {
             "model": v.network.name,
+            "alpha": v.network.alpha,
+            "resolution": v.network.resolution,
             "rounding": v.network.rounding,
             "macs": int(v.network.total.macs),
             "measured_macs": v.measured_macs,
@@ -324,4 +343,10 @@ def verification_summary(verifications: Sequence[Verification]) -> Report:
         *VERIFY_NOTES,
         *(conventions.notes() if conventions else ()),
     )
-    return Report("mobicost against PyTorch, every model", columns, rows, notes=notes)
+    return Report(
+        "mobicost against PyTorch, every model",
+        columns,
+        rows,
+        notes=notes,
+        context=conventions.as_dict() if conventions else {},
+    )

@@ -112,36 +112,13 @@ class Sweep:
         return tuple(points)
 
     def to_frame(self) -> Any:
-        """The kept configurations as a pandas DataFrame: exact integer counts, alpha as an exact
-        string ("3/4") beside its float, and the conventions in ``frame.attrs``."""
-        import pandas
+        """The kept configurations as a pandas DataFrame: the same table as ``mobicost sweep
+        --format csv`` (``pandas.read_csv`` of that CSV equals it), exact integer counts, alpha,
+        rho and the ratio as floats, the conventions on every row."""
+        from .render import to_frame
+        from .reports import sweep_report
 
-        frame = pandas.DataFrame.from_records(
-            [
-                {
-                    "model": p.name,
-                    "alpha": str(p.alpha),
-                    "alpha_float": float(p.alpha),
-                    "resolution": p.resolution,
-                    "macs": p.macs,
-                    "adds": p.adds,
-                    "flops": 2 * p.macs + p.adds,
-                    "params": p.params,
-                    "ratio": float(p.ratio),
-                    "top1_paper": p.top1_paper,
-                    "top1_slim": p.top1_slim,
-                }
-                for p in self.points
-            ]
-        )
-        frame.attrs.update(
-            {
-                "architecture": self.architecture.key,
-                "rounding": self.rounding,
-                **self.conventions.as_dict(),
-            }
-        )
-        return frame
+        return to_frame(sweep_report(self))
 
 
 _TOP1 = {

@@ -16,11 +16,12 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def golden(name: str, text: str) -> None:
-    """Compare with tests/golden/NAME; MOBICOST_UPDATE_GOLDEN=1 rewrites it."""
+    """Compare with tests/golden/NAME, byte for byte (CSV's CRLF line ends included);
+    MOBICOST_UPDATE_GOLDEN=1 rewrites it."""
     path = GOLDEN / name
     if os.environ.get("MOBICOST_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+        path.write_text(text, encoding="utf-8", newline="")
+    assert text == path.read_bytes().decode("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ def golden(name: str, text: str) -> None:
     ],
 )
 def test_golden_output(run, name, args):
-    golden(name, run("table", *args).stdout)
+    golden(name, run("table", *args).stdout_bytes.decode("utf-8"))
 
 
 def test_json_rows_add_up_to_totals(run):
@@ -69,16 +70,21 @@ def test_json_rows_add_up_to_totals(run):
     assert sum(row["params"] for row in breakdown) == data["totals"]["params"]
 
 
-def test_csv_is_exact_and_readable_by_pandas(run):
+def test_csv_is_plain_and_equals_the_frame(run):
     import pandas
 
-    out = run("table", "--format", "csv").stdout
-    assert "# conventions: " in out and "\n\n" not in out
-    frame = pandas.read_csv(io.StringIO(out), comment="#")
-    layers, total = frame[frame["index"].notna()], frame[frame["type"] == "Total"]
-    assert int(layers["macs"].sum()) == int(total["macs"].iloc[0]) == 568_740_352
-    rows = list(csv.DictReader(line for line in io.StringIO(out) if not line.startswith("#")))
-    assert rows[-1]["type"] == "Total" and rows[-1]["params"] == "4209088"
+    from mobicost.network import mobilenet_v1
+
+    out = run("table", "--format", "csv").stdout_bytes.decode("ascii")
+    lines = out.split("\r\n")
+    assert lines[0].startswith("model,alpha,resolution,rounding,unit,bias,bn,classes,head,")
+    assert len(lines) == 1 + 29 + 1 and lines[-1] == ""  # a header, the layers, a final CRLF
+    assert not any(line.startswith("#") or "Total" in line for line in lines)
+    frame = pandas.read_csv(io.StringIO(out))
+    assert int(frame["macs"].sum()) == 568_740_352 and str(frame["index"].dtype) == "int64"
+    pandas.testing.assert_frame_equal(frame, mobilenet_v1().to_frame(), check_exact=True)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0]["macs_share"] == repr(10_838_016 / 568_740_352) and rows[0]["bias"] == "none"
 
 
 @pytest.mark.parametrize(
@@ -113,7 +119,7 @@ def test_rho_and_conventions(run):
 def test_output_file(run, tmp_path):
     target = tmp_path / "mobilenet.csv"
     assert run("table", "-f", "csv", "-o", str(target)).stdout == ""
-    assert "568740352" in target.read_text()
+    assert ",10838016," in target.read_text() and "Total" not in target.read_text()
     table = tmp_path / "table.txt"
     run("table", "-o", str(table))
     assert "\x1b[" not in table.read_text() and "Total" in table.read_text()

@@ -51,5 +51,5 @@ def test_export_sweep_csv(tmp_path):
     out = run_example("export_sweep_csv.py", "sweep.csv", cwd=tmp_path)
     frame = pandas.read_csv(tmp_path / "sweep.csv")
     assert len(frame) == 16 * 11 and "wrote 176 configurations" in out
-    row = frame[(frame["alpha"] == "1") & (frame["resolution"] == 224)].iloc[0]
+    row = frame[(frame["alpha"] == 1.0) & (frame["resolution"] == 224)].iloc[0]
     assert row["macs"] == 568_740_352

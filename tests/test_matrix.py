@@ -9,6 +9,7 @@ a user's traceback. Free-form values (numbers, names, lists) are fuzzed in test_
 from __future__ import annotations
 
 import importlib.util
+import io
 from collections.abc import Iterator
 from typing import get_args
 
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 
 from mobicost import network
 from mobicost.cli import main
-from mobicost.render import FORMATS
+from mobicost.render import FORMATS, Report, records, to_frame
 
 #: a valid invocation of each command to vary (small networks, so that verify runs in a blink),
 #: with the options that select another mode of it and so are not varied on top of it
@@ -76,7 +77,12 @@ def test_every_command_has_a_base():
 
 
 @pytest.mark.parametrize("args", list(cases()))
-def test_every_choice_in_every_format(args):
+def test_every_choice_in_every_format(args, monkeypatch):
+    from mobicost import cli
+
+    reports = []
+    emit = cli.emit
+    monkeypatch.setattr(cli, "emit", lambda *given: (reports.append(given[0]), emit(*given))[1])
     result = CliRunner().invoke(main, args, prog_name="mobicost")
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         result.exception,
@@ -84,6 +90,24 @@ def test_every_choice_in_every_format(args):
     )
     assert result.exit_code in ((0, 1) if args[0] == "check" else (0,)), result.output
     assert "Traceback" not in result.output
+    if args[-1] == "csv" and reports:
+        assert_csv_is_plain(result.stdout_bytes, reports[0])
+
+
+def assert_csv_is_plain(out: bytes, report: Report) -> None:
+    """Plain RFC 4180 in ASCII that pandas.read_csv reads, with no arguments, into the report's
+    frame: every count an int64."""
+    import pandas
+
+    text = out.decode("ascii")
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    frame = pandas.read_csv(io.StringIO(text))
+    assert list(frame.columns) == list(records(report)[0]) if report.rows else True
+    if report.rows:
+        for column in report.machine_columns:
+            if column.kind in ("count", "int"):
+                assert str(frame[column.key].dtype) == "int64", column.key
+        pandas.testing.assert_frame_equal(frame, to_frame(report))
 
 
 @pytest.mark.parametrize(
