@@ -301,3 +301,29 @@ def test_grid_equals_every_network_built_directly(text, alphas, conventions):
             assert grid.values["macs"][i, j] == net.total.macs
             assert grid.values["adds"][i, j] == net.total.adds
             assert grid.values["params"][i, j] == net.params  # the FC after a flatten grows
+
+
+def test_rows_carry_words_and_a_single_named_instance_keeps_its_name():
+    spec = parse(
+        """
+        name = "words"
+        input = [8, 8, 8]
+        [blocks.unit]
+        params = ["c", "nl"]
+        layers = [{ op = "pw", filters = "$c", act = "$nl" }]
+        [[layers]]
+        block = "unit"
+        name = "first"
+        with = { c = 8, nl = "hswish" }
+        [[layers]]
+        block = "unit"
+        columns = ["c", "nl"]
+        rows = [[16, "relu"], [16, "none"]]
+        """
+    )
+    net = build(spec)
+    assert [(layer.name, layer.op.act) for layer in net.layers] == [
+        ("first.pw1", "hswish"),
+        ("unit1.pw1", "relu"),
+        ("unit2.pw1", None),
+    ]

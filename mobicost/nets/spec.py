@@ -453,6 +453,8 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
     "flatten": {},
     "dropout": {"p": ("number", "0.5")},
 }
+#: the words a block param may carry, for attributes that take words
+_WORDS = frozenset({"none", *ops.ACTIVATIONS, *ops.GATES, "max", "avg"})
 _ENTRY_KEYS = {"op", "block", "name", "input", "when", "repeat", "with", "columns", "rows", "then"}
 _ACCEPTED = {
     "count": 'a positive whole number or an expression such as "$c * 4"',
@@ -574,6 +576,13 @@ class _Builder:
                 raise SpecError(f"{where}: {what}: {error}") from None
         raise SpecError(f"{where}: {what} must be a number or an expression, got {raw!r}")
 
+    def param(self, raw: Any, variables: Mapping[str, Any], where: str, what: str) -> Any:
+        """A block param: a number or an expression, or a word such as "hswish" for the
+        attributes that take words (``act = "$nl"``)."""
+        if isinstance(raw, str) and raw in _WORDS:
+            return raw
+        return self.value(raw, variables, where, what)
+
     def whole(
         self, raw: Any, variables: Mapping[str, Number], where: str, what: str, least: int
     ) -> int:
@@ -627,6 +636,8 @@ class _Builder:
             except ValueError:
                 raise bad from None
             return str(raw)
+        if isinstance(raw, str) and raw.startswith("$") and isinstance(variables.get(raw[1:]), str):
+            raw = variables[raw[1:]]  # a word bound by a block param: act = "$nl"
         choices = {
             "act": (None, "none", *ops.ACTIVATIONS),
             "gate": ops.GATES,
@@ -728,7 +739,7 @@ class _Builder:
                 raise SpecError(
                     f"{where}: block {name!r} takes params {', '.join(params) or 'none'}; {problem}"
                 )
-            bound = {p: self.value(v, outer, where, p) for p, v in row.items()}
+            bound = {p: self.param(v, outer, where, p) for p, v in row.items()}
             count = (
                 self.whole(bound[repeat_key], {}, where, repeat_key, 0)
                 if repeat_key is not None
@@ -740,7 +751,10 @@ class _Builder:
                     now.update(
                         {p: self.value(v, {**outer, **bound}, where, p) for p, v in then.items()}
                     )
-                self.instance(name, block, entry, key, scope, {**variables, **now}, head, block_in)
+                single = len(rows) == 1 and count == 1
+                self.instance(
+                    name, block, entry, key, scope, {**variables, **now}, head, block_in, single
+                )
 
     def instance(
         self,
@@ -752,6 +766,7 @@ class _Builder:
         variables: Mapping[str, Number],
         head: bool,
         outer_block_in: str | None,
+        single: bool = False,
     ) -> None:
         where = self.spec.where(key)
         start = self.inputs(entry, outer, where)[0]
@@ -759,7 +774,12 @@ class _Builder:
             entry["when"], variables, start, outer_block_in, where
         ):
             return
-        prefix = self.fresh(entry.get("name", name))
+        if single and "name" in entry:  # one named instance keeps its name
+            prefix = ".".join([*self.blocks, entry["name"]])
+            if prefix in self.shapes or prefix in self.aliases:
+                raise SpecError(f"{where}: a layer named {prefix!r} already exists")
+        else:
+            prefix = self.fresh(entry.get("name", name))
         self.blocks.append(prefix.rsplit(".", 1)[-1] if self.blocks else prefix)
         scope = {"in": start}
         self.previous = start
