@@ -345,15 +345,15 @@ def test_dense_growth_is_an_option():
     ("name", "options", "alpha", "resolution"),
     [
         ("shufflenet-v1", {}, None, None),
-        ("shufflenet-v1", {"groups": "8"}, "0.5", None),
-        ("shufflenet-v1", {"groups": "1"}, "2.0", 160),
+        ("shufflenet-v1", {"groups": "8"}, "0.5", 128),
+        ("shufflenet-v1", {"groups": "1"}, "2.0", 128),
         ("shufflenet-v2", {}, None, None),
-        ("shufflenet-v2", {"variant": "megvii"}, "0.5", None),
-        ("shufflenet-v2", {}, "2.0", 128),
+        ("shufflenet-v2", {"variant": "megvii"}, "1.5", 128),
+        ("shufflenet-v2", {}, "2.0", 96),
         ("dense1-mobilenet", {}, None, None),
-        ("dense1-mobilenet", {"growth": "8"}, None, 160),
+        ("dense1-mobilenet", {"growth": "8"}, None, 128),
         ("dense2-mobilenet", {}, None, None),
-        ("dense2-mobilenet", {"growth": "64"}, None, 192),
+        ("dense2-mobilenet", {"growth": "64"}, None, 160),
     ],
 )
 def test_pytorch_agrees(name, options, alpha, resolution):
