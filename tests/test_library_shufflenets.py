@@ -266,6 +266,7 @@ def test_dense2_by_hand(growth):
     # no transition layer: the stride-2 depthwise layer reads the block's concatenation
     assert layers["block4.down_dw"].input_shape == f"14x14x{512 + 5 * k}"
     assert layers["block4.down_pw"].output_shape == "7x7x1024"
+    assert layers["block5.dw"].input_shape == "7x7x1024"  # the last block, before the pool
     assert layers["avgpool"].input_shape == f"7x7x{1024 + k}"
     # the whole network by hand: (units, input size) per block, then MobileNet's width
     macs = 3 * 3 * 3 * 32 * 112 * 112
