@@ -7,7 +7,6 @@ that need them, never at start-up.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from .params import (
     RESOLUTION_LIST,
     VARIANT_NAME,
 )
-from .render import FORMATS, Format, Report, render_rich, render_text, write_atomic
+from .render import FORMATS, STDOUT, Format, Report, render_rich, render_text, write_output
 from .rules import PADDINGS, MobicostError, Padding
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -61,32 +60,51 @@ class MobicostGroup(click.Group):
         except click.exceptions.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
+        except OSError as error:  # a stream or file the system refused (a full disk...)
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"Error: {where}{error.strerror or error}", err=True)
+            sys.exit(2)
         sys.exit(result if isinstance(result, int) else 0)
 
 
 def emit(report: Report, fmt: Format, output: str | None) -> None:
-    """Print ``report`` in ``fmt``, or write it atomically to ``output``."""
-    if fmt == "table":
-        from rich.console import Console
+    """Print ``report`` in ``fmt``, or write it to ``output`` (UTF-8; a file atomically, a device
+    or FIFO directly: :func:`~mobicost.render.write_output`). Any failure is one line, exit 2."""
+    if output is None or output == STDOUT:
+        _print(report, fmt)
+        return
+    try:
+        write_output(output, render_text(report, fmt))
+    except OSError as error:  # a full disk, a refusing device, a permission lost since the check
+        raise MobicostError(f"cannot write {output!r}: {error.strerror or error}") from None
 
-        buffer = io.StringIO() if output else None
-        # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
-        plain = output is not None or bool(os.environ.get("NO_COLOR"))
-        console = Console(file=buffer, color_system=None if plain else "auto")
-        if not console.is_terminal:  # piped or to a file: tables keep their natural width
-            console.width = 10_000
+
+def _print(report: Report, fmt: Format) -> None:
+    """Print on standard output; a failed write is one line, exit 2."""
+    try:
+        if fmt == "table":
+            from rich.console import Console
+
+            # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
+            console = Console(color_system=None if os.environ.get("NO_COLOR") else "auto")
+            if not console.is_terminal:  # piped: tables keep their natural width
+                console.width = 10_000
+            text = _capture(console, report)
+        else:
+            text = render_text(report, fmt)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `mobicost table | head -1`: click ends quietly, exit 1
+        raise
+    except OSError as error:  # `mobicost table > /dev/full`
+        raise MobicostError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _capture(console: Any, report: Report) -> str:
+    with console.capture() as capture:
         for renderable in render_rich(report):
             console.print(renderable)
-        text = buffer.getvalue() if buffer is not None else None
-    else:
-        text = render_text(report, fmt)
-        if output is None:
-            click.echo(text, nl=False)
-    if output is not None and text is not None:
-        try:
-            write_atomic(output, text)
-        except OSError as error:  # a full disk, a permission lost since the check
-            raise MobicostError(f"cannot write {output!r}: {error.strerror or error}") from None
+    return str(capture.get())
 
 
 def format_options(command: Any) -> Any:
@@ -96,7 +114,9 @@ def format_options(command: Any) -> Any:
         "-o",
         type=OUTPUT_PATH,
         default=None,
-        help="Write to FILE instead of printing (atomically: never a partial file).",
+        help="Write to FILE instead of printing ('-': standard output). A file is replaced "
+        "atomically (never a partial one; through a symlink, its target); a device or FIFO "
+        "is written directly.",
     )(command)
     return click.option(
         "--format",

@@ -10,6 +10,7 @@ the humanised form. Nothing here imports sympy, and pandas only in :func:`to_fra
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
@@ -403,44 +404,138 @@ TEXT_RENDERERS = {"csv": to_csv, "json": to_json, "markdown": to_markdown, "late
 
 
 def render_text(report: Report, fmt: Format) -> str:
-    """The report as text in one of the machine or document formats."""
+    """The report as text in any format (``table`` is rich's, with no styles and no width
+    limit)."""
+    if fmt == "table":
+        return rich_text(report)
     return TEXT_RENDERERS[fmt](report)
+
+
+def rich_text(report: Report) -> str:
+    """The rich table as plain text: no styles, tables at their natural width."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, color_system=None, width=10_000)
+    for renderable in render_rich(report):
+        console.print(renderable)
+    return buffer.getvalue()
 
 
 # --- writing -------------------------------------------------------------------------------------
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` all at once: a temporary file in the same directory, renamed
-    over the target, so readers never see a partial file and a failure leaves nothing behind."""
-    import tempfile
-    from pathlib import Path
+STDOUT = "-"  #: the ``--output`` that means standard output
 
-    target = Path(path)
-    fd, temporary = tempfile.mkstemp(
-        dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp"
-    )
+
+def _via_proc(path: str) -> bool:
+    """Whether ``path`` reaches its file through /proc: ``/dev/stdout``, ``/dev/fd/1`` and the
+    like name an open descriptor, which is written to, never replaced (even when it is a file)."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        directory, name = os.path.split(current)
+        directory = os.path.realpath(directory)
+        current = os.path.join(directory, name)
+        if current.startswith("/proc/"):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(directory, os.readlink(current))
+    return False
+
+
+def output_target(path: str) -> tuple[str, bool]:
+    """Where writing ``path`` lands, and whether it is replaced atomically there.
+
+    A regular file or a new path is replaced atomically; a symbolic link is followed and its
+    final target replaced (the link stays); anything else that exists (a device such as
+    ``/dev/null`` or ``/dev/full``, a FIFO, ``/dev/stdout``) is written directly, as the shell's
+    ``>`` does: it cannot be replaced, and must not be. :class:`OSError` if ``path`` cannot be
+    looked up (a file where a directory should be, a loop of links).
+    """
+    import stat
+
     try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:  # a new path, or a link to one
+        mode = None
+    if (mode is not None and not stat.S_ISREG(mode)) or _via_proc(path):
+        return path, False
+    return (os.path.realpath(path) if os.path.islink(path) else path), True
+
+
+def write_output(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) where ``path`` points, as :func:`output_target` says: atomically
+    to a file, directly to a device or FIFO. Any failure is an :class:`OSError`; a failed
+    atomic write leaves the old file as it was, and no temporary file behind."""
+    target, atomic = output_target(path)
+    if atomic:
+        write_atomic(target, text)
+        return
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()  # a device's refusal (ENOSPC from /dev/full) surfaces here, or on close
+
+
+def _temporary(target: str) -> tuple[int, str]:
+    """A new file beside ``target``, created with the permissions of a new file (umask applied,
+    unlike ``mkstemp``'s 0600), and its name."""
+    import secrets
+
+    directory, name = os.path.split(target)
+    for _ in range(100):
+        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target!r}")
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to the regular file ``path`` all at once: a temporary file in the same
+    directory, renamed over the target, so readers never see a partial file and a failure
+    leaves nothing behind. A replaced file keeps its permissions (and, where allowed, owner)."""
+    target = os.fspath(path)
+    fd, temporary = _temporary(target)
+    try:
+        try:
+            existing = os.stat(target)
+        except FileNotFoundError:
+            pass
+        else:
+            os.fchmod(fd, existing.st_mode & 0o7777)
+            with contextlib.suppress(OSError):  # not ours to give away: then it is the writer's
+                os.fchown(fd, existing.st_uid, existing.st_gid)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
 
 
-def check_writable(path: str | os.PathLike[str]) -> str | None:
-    """Why ``path`` cannot be written, or ``None``: checked before any work is done."""
-    from pathlib import Path
-
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        return f"{str(target)!r} is a directory"
-    if not parent.is_dir():
-        return f"directory {str(parent)!r} does not exist"
+def check_writable(path: str) -> str | None:
+    """Why ``path`` cannot be written, or ``None``: checked before any work is done, by the rules
+    :func:`write_output` writes by."""
+    if path == STDOUT:
+        return None
+    try:
+        target, atomic = output_target(path)
+    except OSError as error:
+        return error.strerror or str(error)
+    if os.path.isdir(target):
+        return f"{target!r} is a directory"
+    if not atomic:  # a device, a FIFO, /dev/stdout: written in place
+        return None if os.access(target, os.W_OK) else f"{target!r} is not writable"
+    parent = os.path.dirname(target) or "."
+    if not os.path.isdir(parent):
+        return f"directory {parent!r} does not exist"
     if not os.access(parent, os.W_OK | os.X_OK):
-        return f"directory {str(parent)!r} is not writable"
-    if target.exists() and not os.access(target, os.W_OK):
-        return f"{str(target)!r} is not writable"
+        return f"directory {parent!r} is not writable"
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        return f"{target!r} is not writable"
     return None

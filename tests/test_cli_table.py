@@ -202,18 +202,17 @@ def test_read_only_directory(run, tmp_path):
 
 
 def test_a_failing_write_leaves_nothing(run, tmp_path, monkeypatch):
-    import tempfile as tempfile_module
+    from mobicost import render
 
-    real = tempfile_module.mkstemp
+    real = render._temporary
 
-    def mkstemp_then_fail(*args, **kwargs):
-        fd, name = real(*args, **kwargs)
+    def create_then_fail(target):
+        fd, name = real(target)
         os.close(fd)
-        os.chmod(name, 0)
         os.unlink(name)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tempfile_module, "mkstemp", mkstemp_then_fail)
+    monkeypatch.setattr(render, "_temporary", create_then_fail)
     target = tmp_path / "out.json"
     assert run.error("table", "-f", "json", "-o", str(target)) == (
         f"Error: cannot write {str(target)!r}: No space left on device"
