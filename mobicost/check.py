@@ -84,12 +84,19 @@ def judge(
     printed: Printed,
     exact: int | Fraction,
     alternatives: Sequence[Alternative] = (),
+    *,
+    precision_first: bool = False,
 ) -> Claim:
-    """Judge one printed number against the exact count, explaining a mismatch if it can."""
+    """Judge one printed number against the exact count, explaining a mismatch if it can.
+
+    ``precision_first`` tries truncation and rounding twice before the other conventions: the
+    more plausible reading where no convention is known to explain a whole table."""
     shown = f"{printed.text}{_unit(printed)}"
     computed = _count_text(exact, printed)
     difference = (printed.value - Fraction(exact)) / Fraction(exact) if exact else None
-    verdict, explanation, explained = _verdict(printed, exact, computed, shown, alternatives)
+    verdict, explanation, explained = _verdict(
+        printed, exact, computed, shown, alternatives, precision_first
+    )
     return Claim(claim, source, shown, computed, verdict, explanation, explained, difference)
 
 
@@ -99,6 +106,7 @@ def _verdict(
     computed: str,
     shown: str,
     alternatives: Sequence[Alternative],
+    precision_first: bool = False,
 ) -> tuple[Verdict, str, bool]:
     if printed.value == exact:
         return "holds", "exact", True
@@ -111,6 +119,9 @@ def _verdict(
             f"{_at_precision(printed, exact)}{_unit(printed)}",
             True,
         )
+    precision = _precision(printed, exact, computed)
+    if precision is not None and precision_first:
+        return precision
     for alternative in alternatives:
         if printed.rounds(alternative.value):
             return (
@@ -119,6 +130,21 @@ def _verdict(
                 f"{_count_text(alternative.value, printed)}{alternative.support}",
                 True,
             )
+    if precision is not None:
+        return precision
+    tried = "; ".join(a.description for a in alternatives) or "no other convention applies"
+    return (
+        "does not hold",
+        f"unexplained: nothing tried reproduces it ({tried}; truncation; "
+        f"double rounding; a digit swap)",
+        False,
+    )
+
+
+def _precision(
+    printed: Printed, exact: int | Fraction, computed: str
+) -> tuple[Verdict, str, bool] | None:
+    """A mismatch that is only a matter of rounding: truncation, or rounding twice."""
     if _truncated(printed, exact):
         return "does not hold", f"reproduced by truncating {computed} instead of rounding it", True
     if _double_rounded(printed, exact):
@@ -129,13 +155,7 @@ def _verdict(
             f"{float(Fraction(exact) / printed.scale):.1f} rounds up",
             True,
         )
-    tried = "; ".join(a.description for a in alternatives) or "no other convention applies"
-    return (
-        "does not hold",
-        f"unexplained: nothing tried reproduces it ({tried}; truncation; "
-        f"double rounding; a digit swap)",
-        False,
-    )
+    return None
 
 
 # --- alternatives ---------------------------------------------------------------------------------
@@ -530,7 +550,11 @@ def spec_claims(spec: Any) -> list[Claim]:
         label = {"macs": "mult-adds", "flops": "FLOPs", "params": "parameters"}[what]
         exact = _figure(net, what)
         alternatives = _spec_alternatives(spec, entry, what, net)
-        claims.append(judge(f"{net.name}: {label}", source, printed, exact, alternatives))
+        claims.append(
+            judge(
+                f"{net.name}: {label}", source, printed, exact, alternatives, precision_first=True
+            )
+        )
     return claims
 
 

@@ -52,6 +52,7 @@ only where its condition holds; where it does not, its name stands for its input
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -973,7 +974,8 @@ def build_graph(
                 + ", ".join(option.values)
             )
         bindings.update(_bindings(spec, f"options.{name}", option.values[value]))
-        bindings[name] = _number(value)
+        with contextlib.suppress(ValueError):  # a number is a variable too: $groups
+            bindings[name] = _number(value)
     width = spec.width
     if width is None:
         if alpha != 1:
@@ -1003,10 +1005,7 @@ def build_graph(
 
 
 def _number(text: str) -> Number:
-    try:
-        value = parse_exact(text)
-    except ValueError:
-        return 0
+    value = parse_exact(text)
     return value.numerator if value.denominator == 1 else value
 
 
@@ -1015,5 +1014,11 @@ def _bindings(spec: Spec, key: str, raw: Mapping[str, Any]) -> dict[str, Number]
     for name, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise SpecError(f"{spec.where(key)}: {name} = {value!r} must be a number")
-        bound[name] = value if isinstance(value, int) else _number(value)
+        if isinstance(value, int):
+            bound[name] = value
+            continue
+        try:
+            bound[name] = _number(value)
+        except ValueError:
+            raise SpecError(f"{spec.where(key)}: {name} = {value!r} is not a number") from None
     return bound
