@@ -27,7 +27,16 @@ from .params import (
     RESOLUTION_LIST,
     VARIANT_NAME,
 )
-from .render import FORMATS, STDOUT, Format, Report, render_rich, render_text, write_output
+from .render import (
+    FORMATS,
+    STDOUT,
+    Format,
+    Report,
+    encodes,
+    render_rich,
+    render_text,
+    write_output,
+)
 from .rules import PADDINGS, MobicostError, Padding
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -80,7 +89,9 @@ def emit(report: Report, fmt: Format, output: str | None) -> None:
 
 
 def _print(report: Report, fmt: Format) -> None:
-    """Print on standard output; a failed write is one line, exit 2."""
+    """Print on standard output; where its encoding cannot carry the symbols (LC_ALL=C,
+    PYTHONIOENCODING=ascii), in ASCII instead of failing."""
+    encoding = getattr(sys.stdout, "encoding", None)
     try:
         if fmt == "table":
             from rich.console import Console
@@ -89,9 +100,13 @@ def _print(report: Report, fmt: Format) -> None:
             console = Console(color_system=None if os.environ.get("NO_COLOR") else "auto")
             if not console.is_terminal:  # piped: tables keep their natural width
                 console.width = 10_000
-            text = _capture(console, report)
+            text = _capture(console, report, ascii=False)
+            if not encodes(text, encoding):
+                text = _capture(console, report, ascii=True)
         else:
             text = render_text(report, fmt)
+            if not encodes(text, encoding):
+                text = render_text(report, fmt, ascii=True)
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `mobicost table | head -1`: click ends quietly, exit 1
@@ -100,9 +115,9 @@ def _print(report: Report, fmt: Format) -> None:
         raise MobicostError(f"cannot write to standard output: {error.strerror or error}") from None
 
 
-def _capture(console: Any, report: Report) -> str:
+def _capture(console: Any, report: Report, *, ascii: bool) -> str:
     with console.capture() as capture:
-        for renderable in render_rich(report):
+        for renderable in render_rich(report, ascii=ascii):
             console.print(renderable)
     return str(capture.get())
 

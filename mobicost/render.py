@@ -212,38 +212,69 @@ def ascii_text(text: str) -> str:
     return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
 
 
+def encodes(text: str, encoding: str | None) -> bool:
+    """Whether a stream in ``encoding`` can carry ``text`` as it is."""
+    if text.isascii():
+        return True
+    try:
+        text.encode(encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 # --- renderers -----------------------------------------------------------------------------------
 
 
-def to_rich(report: Report) -> Table:
-    """The report's rows as a rich :class:`~rich.table.Table` (returned, not printed)."""
+def _plain(text: str) -> str:
+    return text
+
+
+def to_rich(report: Report, *, ascii: bool = False) -> Table:
+    """The report's rows as a rich :class:`~rich.table.Table` (returned, not printed); with
+    ``ascii``, in ASCII only (box and symbols)."""
     from rich.table import Table
     from rich.text import Text
 
-    table = Table()
+    spell = ascii_text if ascii else _plain
+    if ascii:
+        from rich.box import ASCII
+
+        table = Table(box=ASCII, safe_box=True)
+    else:
+        table = Table()
     columns = report.human_columns
     for column in columns:
         numeric = column.kind in ("int", "count", "ratio", "percent")
-        table.add_column(column.header, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(
+            Text(spell(column.header)),
+            justify="right" if numeric else "left",
+            overflow="fold",
+        )
     for row in report.rows:
-        table.add_row(*(Text(_human(row.get(c.key), c.kind)) for c in columns))
+        table.add_row(*(Text(spell(_human(row.get(c.key), c.kind))) for c in columns))
     if report.totals is not None:
         table.add_section()
         table.add_row(
-            *(Text(_human(report.totals.get(c.key), c.kind), style="bold") for c in columns)
+            *(Text(spell(_human(report.totals.get(c.key), c.kind)), style="bold") for c in columns)
         )
     return table
 
 
-def render_rich(report: Report) -> list[RenderableType]:
-    """The report and its sections as rich renderables: each table, then its notes."""
+def render_rich(report: Report, *, ascii: bool = False) -> list[RenderableType]:
+    """The report and its sections as rich renderables: each table, then its notes; with
+    ``ascii``, in ASCII only."""
     from rich.text import Text
 
-    renderables: list[RenderableType] = [Text(report.title, style="bold"), to_rich(report)]
+    spell = ascii_text if ascii else _plain
+    renderables: list[RenderableType] = [
+        Text(spell(report.title), style="bold"),
+        to_rich(report, ascii=ascii),
+    ]
     if report.notes:
-        renderables.append(Text("\n".join(report.notes), style="dim"))
+        renderables.append(Text(spell("\n".join(report.notes)), style="dim"))
     for section in report.sections:
-        renderables.extend(render_rich(section))
+        renderables.extend(render_rich(section, ascii=ascii))
     return renderables
 
 
@@ -276,11 +307,12 @@ def _json_ready(report: Report) -> dict[str, object]:
     return data
 
 
-def to_json(report: Report) -> str:
-    """JSON with exact integers as numbers and expressions and fractions as strings."""
+def to_json(report: Report, *, ascii: bool = False) -> str:
+    """JSON with exact integers as numbers and expressions and fractions as strings (with
+    ``ascii``, non-ASCII characters as ``\\u`` escapes, which every JSON reader decodes)."""
     import json
 
-    return json.dumps(_json_ready(report), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_json_ready(report), indent=2, ensure_ascii=ascii) + "\n"
 
 
 def _columns(report: Report) -> list[str]:
@@ -400,18 +432,20 @@ def to_latex(report: Report) -> str:
     return text
 
 
-TEXT_RENDERERS = {"csv": to_csv, "json": to_json, "markdown": to_markdown, "latex": to_latex}
-
-
-def render_text(report: Report, fmt: Format) -> str:
+def render_text(report: Report, fmt: Format, *, ascii: bool = False) -> str:
     """The report as text in any format (``table`` is rich's, with no styles and no width
-    limit)."""
+    limit); with ``ascii``, in ASCII only."""
+    if fmt == "json":
+        return to_json(report, ascii=ascii)
+    if fmt == "csv":
+        return to_csv(report)  # always ASCII
     if fmt == "table":
-        return rich_text(report)
-    return TEXT_RENDERERS[fmt](report)
+        return rich_text(report, ascii=ascii)
+    text = to_markdown(report) if fmt == "markdown" else to_latex(report)
+    return ascii_text(text) if ascii else text
 
 
-def rich_text(report: Report) -> str:
+def rich_text(report: Report, *, ascii: bool = False) -> str:
     """The rich table as plain text: no styles, tables at their natural width."""
     import io
 
@@ -419,7 +453,7 @@ def rich_text(report: Report) -> str:
 
     buffer = io.StringIO()
     console = Console(file=buffer, color_system=None, width=10_000)
-    for renderable in render_rich(report):
+    for renderable in render_rich(report, ascii=ascii):
         console.print(renderable)
     return buffer.getvalue()
 

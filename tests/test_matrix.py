@@ -16,10 +16,11 @@ from typing import get_args
 import click
 import pytest
 from click.testing import CliRunner
+from rich.box import HEAVY_HEAD
 
 from mobicost import network
 from mobicost.cli import main
-from mobicost.render import FORMATS, Report, records, to_frame
+from mobicost.render import ASCII_SYMBOLS, FORMATS, Report, records, to_frame
 
 #: a valid invocation of each command to vary (small networks, so that verify runs in a blink),
 #: with the options that select another mode of it and so are not varied on top of it
@@ -76,6 +77,12 @@ def test_every_command_has_a_base():
     assert set(BASES) == set(main.commands)
 
 
+#: every character outside ASCII that mobicost may print has an ASCII spelling (render.py), or
+#: is one of rich's box characters (which rich draws in ASCII itself when asked)
+SPELLED = set(ASCII_SYMBOLS) | set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+BOX = set(str(HEAVY_HEAD))
+
+
 @pytest.mark.parametrize("args", list(cases()))
 def test_every_choice_in_every_format(args, monkeypatch):
     from mobicost import cli
@@ -90,7 +97,10 @@ def test_every_choice_in_every_format(args, monkeypatch):
     )
     assert result.exit_code in ((0, 1) if args[0] == "check" else (0,)), result.output
     assert "Traceback" not in result.output
-    if args[-1] == "csv" and reports:
+    fmt = args[-1]
+    unspelled = {c for c in result.stdout if not c.isascii()} - SPELLED
+    assert not unspelled - (BOX if fmt == "table" else set()), unspelled
+    if fmt == "csv" and reports:
         assert_csv_is_plain(result.stdout_bytes, reports[0])
 
 

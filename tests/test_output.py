@@ -1,5 +1,5 @@
 """Where output goes and what it looks like there: ``--output`` to files, links, FIFOs, devices
-and standard output; CSV that opens anywhere."""
+and standard output; streams that cannot carry unicode; CSV that opens anywhere."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from test_matrix import BASES
+
+from mobicost.cli import main
 
 CSV_HEADER = "model,alpha,resolution,rounding,unit,bias,bn,classes,head,pool_adds,index,"
 
@@ -164,6 +168,61 @@ def test_a_bad_output_path_is_one_line(run, tmp_path):
     assert "Not a directory" in run.error("table", "-o", str(file / "below.csv"))
     assert "is a directory" in run.error("table", "-o", str(tmp_path))
     assert file.read_text() == ""
+
+
+# --- encodings -----------------------------------------------------------------------------------
+
+
+def invocations() -> list[list[str]]:
+    """Every command (each base of the option matrix) in every format."""
+    from mobicost.render import FORMATS
+
+    return [
+        [name, *base, "--format", fmt]
+        for name, bases in sorted(BASES.items())
+        for base, _ in bases
+        for fmt in FORMATS
+    ]
+
+
+@pytest.mark.parametrize("args", invocations(), ids=" ".join)
+def test_an_ascii_stream_gets_ascii(args):
+    if args[0] == "verify":
+        pytest.importorskip("torch")
+    result = CliRunner(charset="ascii").invoke(main, args, prog_name="mobicost")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in ((0, 1) if args[0] == "check" else (0,)), result.output
+    assert result.stdout_bytes.isascii() and "?" not in result.stdout.replace(" ? ", "")
+
+
+def test_formula_in_the_c_locale():
+    env = {**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
+    done = mobicost("formula", env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "| D_F^2*D_K^2*M*N " in done.stdout and "+----" in done.stdout
+    ratio = mobicost("formula", "--ratio", "width-multiplier", "-f", "markdown", env=env)
+    assert ratio.returncode == 0 and "alpha^2" in ratio.stdout and ratio.stdout.isascii()
+
+
+def test_unicode_stays_where_it_can_and_files_stay_utf8(tmp_path):
+    assert "D_F²·D_K²·M·N" in CliRunner().invoke(main, ["formula"]).stdout
+    target = tmp_path / "formulas.md"
+    env = {**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}
+    assert mobicost("formula", "-f", "markdown", "-o", str(target), env=env).returncode == 0
+    assert "D_F²·D_K²·M·N" in target.read_text(encoding="utf-8")
+    data = mobicost("formula", "--ratio", "depthwise-separable", "-f", "json", env=env).stdout
+    assert "\\u2192" in data  # JSON escapes what ASCII cannot carry, losing nothing
+    import json
+
+    assert "MACs ratio as N → ∞" in {row["result"] for row in json.loads(data)["rows"]}
+
+
+def test_ascii_spelling():
+    from mobicost.render import ascii_text
+
+    assert ascii_text("α·ρ²/N + α²·ρ²/D_K², N ≥ 72, 14 → 10, 2⁻¹⁰") == (
+        "alpha*rho^2/N + alpha^2*rho^2/D_K^2, N >= 72, 14 -> 10, 2^-10"
+    )
 
 
 # --- CSV -----------------------------------------------------------------------------------------
