@@ -93,12 +93,12 @@ def _print(report: Report, fmt: Format) -> None:
     PYTHONIOENCODING=ascii), in ASCII instead of failing."""
     encoding = getattr(sys.stdout, "encoding", None)
     try:
-        if fmt == "table":
+        if fmt == "table" and _on_a_terminal():  # rich fits the table to it, with styles
             from rich.console import Console
 
             # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
             console = Console(color_system=None if os.environ.get("NO_COLOR") else "auto")
-            if not console.is_terminal:  # piped: tables keep their natural width
+            if not console.is_terminal:  # rich knows better (an IDE's console): natural width
                 console.width = 10_000
             text = _capture(console, report, ascii=False)
             if not encodes(text, encoding):
@@ -113,6 +113,21 @@ def _print(report: Report, fmt: Format) -> None:
         raise
     except OSError as error:  # `mobicost table > /dev/full`
         raise MobicostError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _on_a_terminal() -> bool:
+    """Whether rich would treat standard output as a terminal (TTY_COMPATIBLE, FORCE_COLOR, a
+    tty); elsewhere (a pipe, a file) a table keeps its natural width and has no styles, which
+    :func:`~mobicost.render.rich_text` draws without loading rich's console."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    if "FORCE_COLOR" in os.environ:
+        return os.environ["FORCE_COLOR"] != ""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _capture(console: Any, report: Report, *, ascii: bool) -> str:

@@ -11,6 +11,7 @@ a width multiplier, a resolution and counting conventions, each layer costed by 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -269,8 +270,9 @@ class Network:
     def rho(self) -> Fraction:
         return Fraction(self.resolution, BASE_RESOLUTION)
 
-    @property
+    @functools.cached_property
     def total(self) -> Cost:
+        """The sum of the layers' costs (computed once: shares and reports ask for it often)."""
         return rules.total([layer.total for layer in self.layers])
 
     @property

@@ -230,6 +230,9 @@ def _plain(text: str) -> str:
     return text
 
 
+_NUMERIC = ("int", "count", "ratio", "percent")  #: kinds that align right
+
+
 def to_rich(report: Report, *, ascii: bool = False) -> Table:
     """The report's rows as a rich :class:`~rich.table.Table` (returned, not printed); with
     ``ascii``, in ASCII only (box and symbols)."""
@@ -245,7 +248,7 @@ def to_rich(report: Report, *, ascii: bool = False) -> Table:
         table = Table()
     columns = report.human_columns
     for column in columns:
-        numeric = column.kind in ("int", "count", "ratio", "percent")
+        numeric = column.kind in _NUMERIC
         table.add_column(
             Text(spell(column.header)),
             justify="right" if numeric else "left",
@@ -446,16 +449,79 @@ def render_text(report: Report, fmt: Format, *, ascii: bool = False) -> str:
 
 
 def rich_text(report: Report, *, ascii: bool = False) -> str:
-    """The rich table as plain text: no styles, tables at their natural width."""
+    """The rich table as plain text, as rich draws it with no styles and no width limit (for a
+    pipe or a file): drawn here when every cell is one line of narrow characters, which is what
+    mobicost prints, and by rich otherwise. tests/test_matrix.py compares the two on every
+    report of every command."""
+    drawn = _draw(report, ascii=ascii)
+    return drawn if drawn is not None else _rich_draw(report, ascii=ascii)
+
+
+def _rich_draw(report: Report, *, ascii: bool = False) -> str:
     import io
 
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, color_system=None, width=10_000)
+    console = Console(file=buffer, color_system=None, width=_NO_LIMIT)
     for renderable in render_rich(report, ascii=ascii):
         console.print(renderable)
     return buffer.getvalue()
+
+
+_NO_LIMIT = 10_000  #: the width tables get where nothing limits it (a pipe, a file)
+#: rich.box.HEAVY_HEAD and rich.box.ASCII: top, head, head row, mid, row, foot row, foot, bottom
+_BOXES = {
+    False: ("┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "├─┼┤", "├─┼┤", "│ ││", "└─┴┘"),
+    True: ("+--+", "| ||", "|-+|", "| ||", "|-+|", "|-+|", "| ||", "+--+"),
+}
+#: characters one terminal cell wide (rich's cell_len): printable ASCII and mobicost's symbols
+_NARROW = frozenset(map(chr, range(0x20, 0x7F))) | set(ASCII_SYMBOLS) | set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _draw(report: Report, *, ascii: bool) -> str | None:
+    """The report as rich prints it at :data:`_NO_LIMIT` width without styles, or ``None`` when
+    a cell is not one line of narrow characters (then rich, which measures anything, draws it)."""
+    spell = ascii_text if ascii else _plain
+    columns = report.human_columns
+    rows = [[spell(c.header) for c in columns]]
+    rows += [[spell(_human(row.get(c.key), c.kind)) for c in columns] for row in report.rows]
+    if report.totals is not None:
+        rows.append([spell(_human(report.totals.get(c.key), c.kind)) for c in columns])
+    title = spell(report.title)
+    notes = [spell(note) for note in report.notes]
+    if not _NARROW.issuperset("".join([title, *notes, *(cell for row in rows for cell in row)])):
+        return None
+    widths = [max(len(row[i]) for row in rows) + 2 for i in range(len(columns))]
+    if sum(widths) + len(widths) + 1 > _NO_LIMIT or any(len(note) > _NO_LIMIT for note in notes):
+        return None
+    top, head, head_row, mid, row_line, _, _, bottom = _BOXES[ascii]
+
+    def rule(box: str) -> str:
+        return box[0] + box[2].join(box[1] * width for width in widths) + box[3]
+
+    def line(box: str, cells: list[str]) -> str:
+        padded = (
+            f" {cell.rjust(width - 2) if c.kind in _NUMERIC else cell.ljust(width - 2)} "
+            for cell, width, c in zip(cells, widths, columns, strict=True)
+        )
+        return box[0] + box[2].join(padded) + box[3]
+
+    lines = [title, rule(top), line(head, rows[0]), rule(head_row)]
+    body = rows[1:]
+    for index, cells in enumerate(body):
+        if report.totals is not None and index == len(body) - 1:
+            lines.append(rule(row_line))
+        lines.append(line(mid, cells))
+    lines.append(rule(bottom))
+    lines.extend(notes)
+    text = "\n".join(lines) + "\n"
+    for section in report.sections:
+        drawn = _draw(section, ascii=ascii)
+        if drawn is None:
+            return None
+        text += drawn
+    return text
 
 
 # --- writing -------------------------------------------------------------------------------------

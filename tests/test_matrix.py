@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rich.box import HEAVY_HEAD
 
-from mobicost import network
+from mobicost import network, render
 from mobicost.cli import main
 from mobicost.render import ASCII_SYMBOLS, FORMATS, Report, records, to_frame
 
@@ -102,6 +102,10 @@ def test_every_choice_in_every_format(args, monkeypatch):
     assert not unspelled - (BOX if fmt == "table" else set()), unspelled
     if fmt == "csv" and reports:
         assert_csv_is_plain(result.stdout_bytes, reports[0])
+    if fmt == "table" and reports:
+        for ascii in (False, True):  # mobicost draws what rich would, without loading rich
+            drawn = render._draw(reports[0], ascii=ascii)
+            assert drawn is not None and drawn == render._rich_draw(reports[0], ascii=ascii)
 
 
 def assert_csv_is_plain(out: bytes, report: Report) -> None:
