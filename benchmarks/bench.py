@@ -1,10 +1,16 @@
 """mobicost's speed against its floor and against the counters users run today.
 
-    python benchmarks/bench.py            # about a minute on 2 cores
-    python benchmarks/bench.py --runs 21  # more repeats, steadier medians
+    python benchmarks/bench.py              # about a minute on 2 cores
+    python benchmarks/bench.py --runs 21    # more repeats, steadier medians
+    python benchmarks/bench.py --table      # only `mobicost table` (piped, CSV, on a terminal)
+                                            # against the floor
 
 Every figure is a median over repeated runs on this machine in this one invocation; whole-process
 figures time a fresh interpreter each run (what a user waits for), with its peak resident memory.
+mobicost's modules are byte-compiled first, as pip does when it installs a package (without
+that, PYTHONDONTWRITEBYTECODE=1 makes every run compile them again; --no-compile measures that).
+"On a terminal" runs the command on a pseudo-terminal 200 columns wide, where rich lays the
+table out and styles it; elsewhere (a pipe, a file) mobicost draws the same text itself.
 torchinfo and ptflops are measured only when installed (pip install -e '.[torch,bench]' after
 pip install torch==2.13.0); they count the same network, built by mobicost.verify.to_torch.
 This is a script, not a test: shared machines are noisy, so nothing here asserts a time.
@@ -28,12 +34,34 @@ from pathlib import Path
 PYTHON = sys.executable
 MOBICOST = str(Path(sys.executable).parent / "mobicost")
 
-# Runs a command; prints its wall time (s), CPU time (s) and peak resident memory (KiB) as JSON.
+# Runs a command (with --pty first: on a pseudo-terminal 200 columns wide, read as it writes);
+# prints its wall time (s), CPU time (s) and peak resident memory (KiB) as JSON.
 _PROBE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, threading, time
+command = sys.argv[1:]
+on_pty = command[0] == "--pty"
+if on_pty:
+    import fcntl, pty, struct, termios
+    command = command[1:]
+    reader, stdout = pty.openpty()
+    fcntl.ioctl(stdout, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+    def drain():
+        try:
+            while os.read(reader, 65536):
+                pass
+        except OSError:  # the terminal closed
+            pass
+    draining = threading.Thread(target=drain)
+    draining.start()
+    environment = {**os.environ, "TERM": "xterm-256color"}
+else:
+    stdout, environment = subprocess.DEVNULL, None
 start = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+subprocess.run(command, check=True, stdout=stdout, env=environment)
 elapsed = time.perf_counter() - start
+if on_pty:
+    os.close(stdout)
+    draining.join()
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps([elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
 """
@@ -106,11 +134,41 @@ def throughput(count_alphas: int, count_resolutions: int, runs: int) -> float:
     return statistics.median(times)
 
 
+def report(
+    fast: list[Measured], slow: list[Measured], floor: Measured, tables: list[Measured]
+) -> None:
+    print("| command (whole process) | median wall time | median CPU time | median peak memory |")
+    print("|---|---:|---:|---:|")
+    for measure in fast + slow:
+        print(measure.row())
+    print()
+    for table in tables:
+        ratio = statistics.median(table.wall) / statistics.median(floor.wall)
+        cpu_ratio = statistics.median(table.cpu) / statistics.median(floor.cpu)
+        print(
+            f"`{table.label}` against the floor: {ratio:.2f}x its wall time, "
+            f"{cpu_ratio:.2f}x its CPU time."
+        )
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="rounds of whole-process runs")
+    parser.add_argument(
+        "--table", action="store_true", help="only mobicost table against the floor"
+    )
+    parser.add_argument(
+        "--no-compile", action="store_true", help="leave mobicost's bytecode as it is"
+    )
     args = parser.parse_args()
     runs = args.runs
+    if not args.no_compile:
+        import compileall
+
+        import mobicost
+
+        compileall.compile_dir(Path(mobicost.__file__).parent, quiet=1)
     print(
         f"Python {platform.python_version()}, {platform.machine()}, "
         f"{len(os.sched_getaffinity(0))} cores; medians of {runs} interleaved runs",
@@ -120,20 +178,26 @@ def main() -> None:
     floor = Measured(
         'floor: python -c "import click, rich.table"', [PYTHON, "-c", "import click, rich.table"]
     )
-    table = Measured(
-        "mobicost table --alpha 0.5 --res 160",
-        [MOBICOST, "table", "--alpha", "0.5", "--res", "160"],
-    )
-    fast = [
-        floor,
-        table,
-        Measured("mobicost sweep (the 16-model grid)", [MOBICOST, "sweep"]),
-        Measured(
-            "mobicost formula --ratio depthwise-separable (sympy)",
-            [MOBICOST, "formula", "--ratio", "depthwise-separable"],
-        ),
+    net = ["table", "--alpha", "0.5", "--res", "160"]
+    label = "mobicost " + " ".join(net)
+    tables = [
+        Measured(label, [MOBICOST, *net]),
+        Measured(f"{label} --format csv", [MOBICOST, *net, "--format", "csv"]),
+        Measured(f"{label}, on a terminal", ["--pty", MOBICOST, *net]),
     ]
+    fast = [floor, *tables]
+    if not args.table:
+        fast += [
+            Measured("mobicost sweep (the 16-model grid)", [MOBICOST, "sweep"]),
+            Measured(
+                "mobicost formula --ratio depthwise-separable (sympy)",
+                [MOBICOST, "formula", "--ratio", "depthwise-separable"],
+            ),
+        ]
     interleaved(fast, runs)
+    if args.table:
+        report(fast, [], floor, tables)
+        return
     slow: list[Measured] = []
     if importlib.util.find_spec("torch") and importlib.util.find_spec("torchinfo"):
         slow.append(
@@ -150,16 +214,7 @@ def main() -> None:
         for a, r in ((100, 100), (1000, 1000))
     ]
 
-    print("| command (whole process) | median wall time | median CPU time | median peak memory |")
-    print("|---|---:|---:|---:|")
-    for measure in fast + slow:
-        print(measure.row())
-    ratio = statistics.median(table.wall) / statistics.median(floor.wall)
-    cpu_ratio = statistics.median(table.cpu) / statistics.median(floor.cpu)
-    print(
-        f"\n`mobicost table` against the floor: {ratio:.2f}x its wall time, "
-        f"{cpu_ratio:.2f}x its CPU time.\n"
-    )
+    report(fast, slow, floor, tables)
     print("| sweep (in process, with a 300M-MAC budget) | median time |")
     print("|---|---:|")
     for label, seconds in sweeps:

@@ -169,6 +169,9 @@ def test_table_does_not_import_sympy_or_pandas():
     ).stdout
     loaded = set(json.loads(out.splitlines()[-1]))
     assert not loaded & {"sympy", "pandas", "numpy"}
+    # piped, the table is drawn without rich (the same text: test_matrix.py); on a terminal,
+    # rich lays it out (test_terminal_styles_and_no_color)
+    assert "rich" not in loaded
 
 
 def test_python_m_mobicost():
