@@ -1,5 +1,9 @@
 """Fuzzing the command line: random argument lists for every command end in exit 0 or 2 (1 only
-where the command answers with it), never a traceback, and every error is one line."""
+where the command answers with it), never a traceback, and every error is one line.
+
+Hypothesis is for the free-form values (numbers, names, lists, ranges, paths) and for options in
+any order and combination. Every value of every choice option, in every format, is not left to
+chance: test_matrix.py runs them all."""
 
 from __future__ import annotations
 

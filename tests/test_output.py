@@ -75,7 +75,7 @@ def test_a_fifo_is_written_not_replaced(run, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     run("table", "-f", "csv", "-o", str(fifo))
     reader.join(timeout=30)
