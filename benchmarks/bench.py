@@ -68,16 +68,16 @@ print(json.dumps([elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
 
 _TORCHINFO = """
 import torchinfo
-from mobicost.network import mobilenet_v1
-from mobicost.verify import to_torch
+from mobicost.nets.network import mobilenet_v1
+from mobicost.nets.pytorch import to_torch
 torchinfo.summary(to_torch(mobilenet_v1("0.5", 160)), input_size=(1, 3, 160, 160), depth=2,
                   col_names=("input_size", "output_size", "num_params", "mult_adds"))
 """
 
 _PTFLOPS = """
 from ptflops import get_model_complexity_info
-from mobicost.network import mobilenet_v1
-from mobicost.verify import to_torch
+from mobicost.nets.network import mobilenet_v1
+from mobicost.nets.pytorch import to_torch
 for alpha in ("1.0", "0.75", "0.5", "0.25"):
     for res in (224, 192, 160, 128):
         macs, params = get_model_complexity_info(
@@ -121,7 +121,7 @@ def interleaved(measures: list[Measured], runs: int) -> None:
 
 def throughput(count_alphas: int, count_resolutions: int, runs: int) -> float:
     """Median seconds for one sweep of count_alphas x count_resolutions configurations."""
-    from mobicost.sweep import sweep
+    from mobicost.analysis.sweep import sweep
 
     alphas = [Fraction(250 + k, 1000) for k in range(count_alphas)]
     resolutions = list(range(96, 96 + count_resolutions))

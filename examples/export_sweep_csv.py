@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from mobicost.params import ALPHA_LIST, RESOLUTION_LIST
-from mobicost.sweep import sweep
+from mobicost.analysis.sweep import sweep
+from mobicost.cli.params import ALPHA_LIST, RESOLUTION_LIST
 
 
 def main(path: str = "mobilenet_sweep.csv") -> None:

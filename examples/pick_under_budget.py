@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 
-from mobicost.sweep import sweep
+from mobicost.analysis.sweep import sweep
 
 
 def main(budget_millions: int = 300, resolution: int = 192) -> None:
@@ -28,7 +28,8 @@ def main(budget_millions: int = 300, resolution: int = 192) -> None:
         f"{front.pareto_axis}:"
     )
     for point in front.points:
-        print(f"  {point.name:20} {point.macs / 1e6:7.1f}M MACs   top-1 {point.top1_slim}%")
+        top1 = point.top1["TF-Slim checkpoints"]
+        print(f"  {point.name:20} {point.macs / 1e6:7.1f}M MACs   top-1 {top1}%")
 
 
 if __name__ == "__main__":

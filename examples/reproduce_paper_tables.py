@@ -7,8 +7,8 @@ Run: python examples/reproduce_paper_tables.py
 from __future__ import annotations
 
 import mobicost
-from mobicost import published
-from mobicost.check import network_claims, share_claims, table_3_claims
+from mobicost.analysis import published
+from mobicost.analysis.check import network_claims, share_claims, table_3_claims
 
 
 def millions(count: int) -> str:

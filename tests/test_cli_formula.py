@@ -9,8 +9,8 @@ import pytest
 from sympy.parsing.sympy_parser import parse_expr
 
 from mobicost import __version__
-from mobicost.symbols import D_K, N, namespace
-from mobicost.variants import VARIANTS
+from mobicost.cost.symbols import D_K, N, namespace
+from mobicost.cost.variants import VARIANTS
 
 
 def test_version(run):
@@ -217,8 +217,8 @@ def test_unwritable_output_leaves_nothing(run, tmp_path):
 
 
 def test_ratio_choices_are_the_derivations():
-    from mobicost.cli import formula
-    from mobicost.derive import DERIVATIONS
+    from mobicost.cli.formula import formula
+    from mobicost.cost.derive import DERIVATIONS
 
     [option] = [p for p in formula.params if p.name == "ratio"]
     assert list(option.type.choices) == list(DERIVATIONS)

@@ -18,8 +18,8 @@ def test_sweep_default(run):
         "flops": 1_137_480_704,
         "params": 4_209_088,
         "ratio": 1,
-        "top1_paper": "70.6",
-        "top1_slim": "70.9",
+        "top1_howard_et_al_2017": "70.6",
+        "top1_tf_slim_checkpoints": "70.9",
     }
     out = run("sweep").stdout
     assert "top-1 % (Howard et al. 2017)" in out and "0.5 MobileNet-160" in out
@@ -102,7 +102,7 @@ def test_compare_models(run):
         "1.0 Shallow MobileNet-224",
         "0.75 MobileNet-224",
     ]
-    assert data["rows"][1]["macs"] == 4_867_293_184 and data["rows"][1]["paper_macs"] == "4866M"
+    assert data["rows"][1]["macs"] == 4_867_293_184 and data["rows"][1]["published_macs"] == "4866M"
     named = run.json(
         "compare", "0.5-MobileNet-160", "MobileNet_v1_0.25_224", "--alpha", "0.75", "--res", "192"
     )
@@ -123,7 +123,10 @@ def test_compare_models(run):
             "use it with --models",
         ),
         (["--k", "3", "--m", "6", "--n", "6", "--size", "8", "--groups", "4"], "cannot be split"),
-        (["Not-A-Net"], "unknown model name"),
+        (["Not-A-Net"], "unknown network 'Not-A-Net'"),
+        (["mobilenet-v2@x"], "the width after '@' is not a number"),
+        (["mobilenet-v2:12a"], "the resolution after ':' is not a whole number"),
+        (["--models", "mobilenet-v1", "--groups", "3"], "none has them"),
     ],
 )
 def test_compare_bad_input(run, args, fragment):
@@ -133,22 +136,43 @@ def test_compare_bad_input(run, args, fragment):
 def test_check_exit_codes(run):
     paper = run("check", "--source", "paper", "-f", "json")
     assert paper.exit_code == 0
-    result = run("check", "--format", "json", code=1)
     import json
 
-    data = json.loads(result.stdout)
-    assert data["unexplained"] == 1 and data["claims"] == 90
+    slim = json.loads(run("check", "--source", "slim", "--format", "json", code=1).stdout)
+    assert slim["unexplained"] == 1  # TF-Slim's 0.25 MobileNet-192 "34M"
+    whole = json.loads(run("check", "--format", "json", code=1).stdout)
+    library = json.loads(run("check", "--source", "library", "--format", "json", code=1).stdout)
+    assert whole["claims"] == 90 + library["claims"]
+    assert whole["unexplained"] == 1 + library["unexplained"]
     mismatches = run("check", "--mismatches", code=1).stdout
     assert "paper typo" in mismatches and "1.19%" in mismatches
     assert "holds within printed precision" not in mismatches
 
 
-def test_sweep_choices_are_the_librarys():
-    from mobicost.architectures import ARCHITECTURES
-    from mobicost.cli import sweep
-    from mobicost.sweep import SORT_KEYS
+def test_check_one_network_and_a_spec_file(run, tmp_path):
+    import json
 
-    choices = {
-        p.name: list(p.type.choices) for p in sweep.params if p.name in ("sort", "architecture")
-    }
-    assert choices == {"sort": list(SORT_KEYS), "architecture": list(ARCHITECTURES)}
+    v2 = json.loads(run("check", "mobilenet-v2", "-f", "json", code=1).stdout)
+    by_claim = {(r["claim"], r["source"]): r for r in v2["rows"]}
+    documented = by_claim[
+        "1.0 MobileNetV2-224: parameters", "torchvision docs, MobileNet_V2_Weights: num_params"
+    ]
+    assert documented["verdict"] == "holds"
+    spec = tmp_path / "mine.toml"
+    spec.write_text(
+        'name = "mine"\ninput = [3, 8, 8]\n[[layers]]\nop = "conv"\nfilters = 4\nkernel = 3\n'
+        '[[published]]\nwhat = "macs"\nprinted = "6.9"\nscale = "K"\nsource = "my notes"\n'
+    )
+    mine = json.loads(run("check", str(spec), "-f", "json").stdout)
+    verdict = mine["rows"][0]["verdict"]  # 6,912 MACs = 3 x 3 x 3 x 4 x 8 x 8: "6.9K"
+    assert verdict == "holds within printed precision"
+    assert "give NETWORKs or --source" in run.error("check", str(spec), "--source", "paper")
+
+
+def test_sweep_choices_are_the_librarys():
+    from mobicost.analysis.sweep import SORT_KEYS
+    from mobicost.cli.sweep import sweep
+    from mobicost.nets.spec import ROUNDINGS
+
+    choices = {p.name: list(p.type.choices) for p in sweep.params if p.name in ("sort", "rounding")}
+    assert choices == {"sort": list(SORT_KEYS), "rounding": list(ROUNDINGS)}

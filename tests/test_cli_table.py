@@ -64,6 +64,8 @@ def test_json_rows_add_up_to_totals(run):
         "classes": 1000,
         "head": True,
         "pool_adds": True,
+        "activation_ops": False,
+        "eltwise_ops": False,
     }
     assert data["model"] == "0.5 MobileNet-160" and data["alpha"] == "1/2"
     breakdown = data["breakdown"]["rows"]
@@ -73,11 +75,11 @@ def test_json_rows_add_up_to_totals(run):
 def test_csv_is_plain_and_equals_the_frame(run):
     import pandas
 
-    from mobicost.network import mobilenet_v1
+    from mobicost.nets.network import mobilenet_v1
 
     out = run("table", "--format", "csv").stdout_bytes.decode("ascii")
     lines = out.split("\r\n")
-    assert lines[0].startswith("model,alpha,resolution,rounding,unit,bias,bn,classes,head,")
+    assert lines[0].startswith("model,network,alpha,resolution,rounding,unit,bias,bn,classes,")
     assert len(lines) == 1 + 29 + 1 and lines[-1] == ""  # a header, the layers, a final CRLF
     assert not any(line.startswith("#") or "Total" in line for line in lines)
     frame = pandas.read_csv(io.StringIO(out))
@@ -143,8 +145,11 @@ def test_no_ansi_when_piped_or_no_color(run):
         (["--res", "160.5"], "got '160.5'"),
         (["--rho", "0"], "'--rho': must be greater than zero"),
         (["--res", "160", "--rho", "0.714"], "--res and --rho both set the resolution"),
-        (["MobileNet-v9"], "unknown model name 'MobileNet-v9'; accepted forms: 0.75-MobileNet-128"),
-        (["0.75-MobileNet-128", "--alpha", "0.5"], "by name or by --alpha/--res/--rho, not both"),
+        (["MobileNet-v9"], "unknown network 'MobileNet-v9': not a built-in"),
+        (
+            ["0.75-MobileNet-128", "--alpha", "0.5"],
+            "the network's name gives its width already: drop --alpha",
+        ),
         (["--format", "xlsx"], "'xlsx' is not one of 'table', 'csv', 'json', 'markdown', 'latex'"),
         (["--unit", "ops"], "'ops' is not one of 'macs', 'flops'"),
         (["--rounding", "ceil"], "'ceil' is not one of 'floor', 'slim', 'div8'"),
@@ -205,7 +210,7 @@ def test_read_only_directory(run, tmp_path):
 
 
 def test_a_failing_write_leaves_nothing(run, tmp_path, monkeypatch):
-    from mobicost import render
+    from mobicost.render import formats as render
 
     real = render._temporary
 
@@ -224,7 +229,7 @@ def test_a_failing_write_leaves_nothing(run, tmp_path, monkeypatch):
 
 
 def test_write_failure_midway_removes_the_temporary(tmp_path, monkeypatch):
-    from mobicost import render
+    from mobicost.render import formats as render
 
     def broken_replace(source, target):
         raise OSError(5, "Input/output error")

@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from mobicost.check import claims, judge
-from mobicost.compare import compare_layer
-from mobicost.published import Printed
+from mobicost.analysis.check import claims, judge
+from mobicost.analysis.compare import compare_layer
+from mobicost.analysis.published import Printed
 
 
 def test_table_3_rows():

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import parse_expr
 
-from mobicost import derive
-from mobicost.derive import D_in, derivation, formula, separable_crossover
-from mobicost.symbols import D_F, D_K, M, N, alpha, g, namespace, rho
-from mobicost.variants import VARIANTS, Shape
+from mobicost.cost import derive
+from mobicost.cost.derive import D_in, derivation, formula, separable_crossover
+from mobicost.cost.symbols import D_F, D_K, M, N, alpha, g, namespace, rho
+from mobicost.cost.variants import VARIANTS, Shape
 
 
 def same(a, b) -> bool:
@@ -89,7 +89,7 @@ def test_resolution_multiplier_scaling():
 
 
 def test_unknown_derivation():
-    from mobicost.rules import MobicostError
+    from mobicost.errors import MobicostError
 
     with pytest.raises(MobicostError, match="unknown derivation"):
         derivation("dilated")

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from mobicost.cli import main
+from mobicost.cli.params import BUDGET
 from mobicost.exact import parse_exact
-from mobicost.params import BUDGET
 
 VALUES = [
     "0",

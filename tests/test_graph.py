@@ -327,3 +327,11 @@ def test_rows_carry_words_and_a_single_named_instance_keeps_its_name():
         ("unit1.pw1", "relu"),
         ("unit2.pw1", None),
     ]
+
+
+def test_every_built_in_spec_is_ascii_and_builds():
+    from mobicost.nets.library import names, text
+
+    for name in names():
+        assert text(name).isascii(), name  # `mobicost spec` prints it on any terminal
+        assert build(parse(text(name), f"{name}.toml")).layers

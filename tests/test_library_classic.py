@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from mobicost.check import spec_claims
+from mobicost.analysis.check import spec_claims
+from mobicost.errors import MobicostError
 from mobicost.nets.library import load
 from mobicost.nets.network import network
-from mobicost.rules import MobicostError
 
 #: torchvision 0.29.1: num_params, _ops (3 decimals), docs GFLOPS (f"{_ops:.2f}"), and how it
 #: counts parameters: every parameter tensor, so conv biases where its convs have them, and batch

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pytest
 
-from mobicost.check import spec_claims
+from mobicost.analysis.check import spec_claims
+from mobicost.errors import MobicostError
 from mobicost.nets.library import load
 from mobicost.nets.network import network
-from mobicost.rules import MobicostError
 
 
 def by_name(net):

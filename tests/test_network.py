@@ -6,8 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from mobicost.network import Conventions, mobilenet_v1, model, round_channels
-from mobicost.rules import MobicostError
+from mobicost.cost.conventions import Conventions
+from mobicost.errors import MobicostError
+from mobicost.nets.network import mobilenet_v1, model
+from mobicost.nets.spec import round_channels
 
 ALPHAS = ("1.0", "0.75", "0.5", "0.25")
 RESOLUTIONS = (224, 192, 160, 128)
@@ -129,11 +131,7 @@ def test_layers_add_up_to_totals():
 
 def test_convention_switches():
     base = mobilenet_v1()
-    conv_channels = sum(
-        layer.c_out
-        for layer in base.layers
-        if layer.spec.kind != "fc" and layer.spec.kind != "avgpool"
-    )
+    conv_channels = sum(layer.output.c for layer in base.layers if layer.kind == "conv")
     assert conv_channels == 10_944
     assert mobilenet_v1(unit="flops").ops == 2 * base.ops
     assert mobilenet_v1(bias="all").params == base.params + conv_channels + 1000
@@ -159,14 +157,14 @@ def test_rounding_policies():
     assert round_channels(1024, Fraction(3, 4), "div8") == 768
     assert round_channels(100, Fraction(1), "div8") == 104  # nearest multiple of 8
     slim = mobilenet_v1("0.25", 224, rounding="slim")
-    assert slim.layers[0].c_out == 8 and slim.total == mobilenet_v1("0.25", 224).total
+    assert slim.layers[0].output.c == 8 and slim.total == mobilenet_v1("0.25", 224).total
     with pytest.raises(MobicostError, match="leaves a 32-filter layer with no channels"):
         mobilenet_v1("0.01")
-    assert mobilenet_v1("0.01", rounding="slim").layers[0].c_out == 8
+    assert mobilenet_v1("0.01", rounding="slim").layers[0].output.c == 8
 
 
 def test_odd_resolutions_use_ceil():
-    sizes = [layer.out_size for layer in mobilenet_v1("1.0", 225).layers]
+    sizes = [layer.output.h for layer in mobilenet_v1("1.0", 225).layers]
     assert sizes[0] == 113 and sizes[-3] == 8  # 225 -> 113 -> 57 -> 29 -> 15 -> 8
 
 
@@ -186,11 +184,10 @@ def test_rho_and_names():
     }
     assert len(same) == 1
     assert model("0.75-MobileNet-128").name == "0.75 MobileNet-128"
-    assert model("MobileNet_v1_0.5_160").slim_name == "MobileNet_v1_0.5_160"
     with pytest.raises(MobicostError, match="give the resolution or rho, not both"):
         mobilenet_v1(resolution=160, rho="0.714")
     for bad in ("MobileNet-v3", "0.75-ResNet-50", "", "0.75-MobileNet-huge"):
-        with pytest.raises(MobicostError, match="accepted forms"):
+        with pytest.raises(MobicostError, match="unknown network"):
             model(bad)
 
 

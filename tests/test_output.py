@@ -18,7 +18,7 @@ from test_matrix import BASES
 
 from mobicost.cli import main
 
-CSV_HEADER = "model,alpha,resolution,rounding,unit,bias,bn,classes,head,pool_adds,index,"
+CSV_HEADER = "model,network,alpha,resolution,rounding,unit,bias,bn,classes,head,pool_adds,"
 
 
 def mobicost(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
@@ -106,7 +106,7 @@ def test_dash_is_standard_output(run, tmp_path, monkeypatch):
 
 
 def test_dev_stdout_is_the_descriptor_not_a_file_beside_it(tmp_path):
-    from mobicost.render import output_target
+    from mobicost.render.formats import output_target
 
     assert output_target("/dev/stdout") == ("/dev/stdout", False)
     # /dev/stdout itself is the machine's: a link of our own to the same place, so that a broken
@@ -147,7 +147,7 @@ def test_a_closed_pipe_ends_quietly():
 
 
 def test_check_writable_agrees_with_the_writer(tmp_path):
-    from mobicost.render import check_writable, output_target
+    from mobicost.render.formats import check_writable, output_target
 
     link = tmp_path / "link"
     link.symlink_to(tmp_path / "missing" / "file")
@@ -175,13 +175,13 @@ def test_a_bad_output_path_is_one_line(run, tmp_path):
 
 def invocations() -> list[list[str]]:
     """Every command (each base of the option matrix) in every format."""
-    from mobicost.render import FORMATS
+    from mobicost.render.formats import FORMATS
 
     return [
-        [name, *base, "--format", fmt]
+        [name, *base, *(["--format", fmt] if name != "spec" else [])]
         for name, bases in sorted(BASES.items())
         for base, _ in bases
-        for fmt in FORMATS
+        for fmt in (FORMATS if name != "spec" else ("toml",))
     ]
 
 
@@ -218,7 +218,7 @@ def test_unicode_stays_where_it_can_and_files_stay_utf8(tmp_path):
 
 
 def test_ascii_spelling():
-    from mobicost.render import ascii_text
+    from mobicost.render.formats import ascii_text
 
     assert ascii_text("α·ρ²/N + α²·ρ²/D_K², N ≥ 72, 14 → 10, 2⁻¹⁰") == (
         "alpha*rho^2/N + alpha^2*rho^2/D_K^2, N >= 72, 14 -> 10, 2^-10"
@@ -231,13 +231,13 @@ def test_ascii_spelling():
 def test_sweep_csv_equals_the_frame_and_exports_concatenate(run):
     import pandas
 
-    from mobicost.sweep import sweep
+    from mobicost.analysis.sweep import sweep
 
     grid = ["--alpha", "1/3,0.35,1", "--res", "97,224", "--rounding", "div8"]
     first = pandas.read_csv(io.StringIO(run("sweep", *grid, "--bn", "slim", "-f", "csv").stdout))
     assert list(first["alpha"]) == [1 / 3, 1 / 3, 0.35, 0.35, 1.0, 1.0]
     assert set(first["bn"]) == {"slim"} and set(first["rounding"]) == {"div8"}
-    assert str(first["macs"].dtype) == "int64" and first["top1_paper"].isna().sum() == 5
+    assert str(first["macs"].dtype) == "int64" and first["top1_howard_et_al_2017"].isna().sum() == 5
     second = pandas.read_csv(io.StringIO(run("sweep", "--unit", "flops", "-f", "csv").stdout))
     both = pandas.concat([first, second], ignore_index=True)
     assert str(both["macs"].dtype) == "int64" and len(both) == 6 + 16

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mobicost import rules
-from mobicost.rules import Cost, MobicostError, output_size
-from mobicost.variants import VARIANTS, Shape, evaluate
+from mobicost.cost import rules
+from mobicost.cost.rules import Cost, output_size
+from mobicost.cost.variants import VARIANTS, Shape, evaluate
+from mobicost.errors import MobicostError
 
 
 def test_table_3_standard_and_separable():
@@ -130,7 +131,7 @@ def test_evaluate_ratios_are_exact():
 
 
 def test_unknown_variant():
-    from mobicost.variants import variant
+    from mobicost.cost.variants import variant
 
     with pytest.raises(MobicostError, match="unknown variant 'dilated'; choose from: standard"):
         variant("dilated")

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mobicost.network import Conventions, mobilenet_v1
-from mobicost.params import ALPHA_LIST, RESOLUTION_LIST
-from mobicost.sweep import sweep
+from mobicost.analysis.sweep import sweep
+from mobicost.cli.params import ALPHA_LIST, RESOLUTION_LIST
+from mobicost.cost.conventions import Conventions
+from mobicost.nets.network import mobilenet_v1
 
 
 def test_default_grid_is_the_papers():
@@ -26,9 +27,9 @@ def test_default_grid_is_the_papers():
         1,
     )
     by_name = {p.name: p for p in result.points}
-    assert by_name["0.5 MobileNet-160"].top1_paper == "60.2"
-    assert by_name["0.5 MobileNet-160"].top1_slim == "59.1"
-    assert by_name["0.75 MobileNet-192"].top1_paper is None  # not in the paper
+    assert by_name["0.5 MobileNet-160"].top1["Howard et al. 2017"] == "60.2"
+    assert by_name["0.5 MobileNet-160"].top1["TF-Slim checkpoints"] == "59.1"
+    assert by_name["0.75 MobileNet-192"].top1["Howard et al. 2017"] is None  # not in the paper
 
 
 @settings(max_examples=40, deadline=None)
@@ -108,8 +109,8 @@ def test_pareto_on_published_accuracy():
     for p in result.points:  # nothing kept is beaten on both
         assert not any(
             q.ops <= p.ops
-            and Fraction(q.top1_slim) >= Fraction(p.top1_slim)
-            and (q.ops, q.top1_slim) != (p.ops, p.top1_slim)
+            and Fraction(q.top1["TF-Slim checkpoints"]) >= Fraction(p.top1["TF-Slim checkpoints"])
+            and (q.ops, q.top1["TF-Slim checkpoints"]) != (p.ops, p.top1["TF-Slim checkpoints"])
             for q in result.points
         )
 

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from mobicost.network import mobilenet_v1, model
+from mobicost.nets.network import mobilenet_v1, model
 
 torch = pytest.importorskip("torch")
 
-from mobicost.verify import to_torch, verify  # noqa: E402
+from mobicost.nets.pytorch import to_torch, verify  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def test_keras_parameter_count_in_pytorch():
 
 
 def test_a_wrong_count_is_caught(monkeypatch):
-    from mobicost import verify as verifying
+    from mobicost.nets import pytorch as verifying
 
     real = verifying.measured_params
     monkeypatch.setattr(
@@ -70,9 +70,26 @@ def test_cli_verify(run):
 
 
 def test_cli_verify_all(run):
+    from mobicost.nets.library import load, names
+
     data = run.json("verify", "--all")
-    assert len(data["rows"]) == 3 * 4 * 6 + 2
+    models = [row["model"] for row in data["rows"]]
+    assert len(models) >= 3 * 4 * 6 + 2 * (len(names()) - 1)  # MobileNet's grid, then each net
+    for name in names():  # every built-in, at more than one configuration
+        title = load(name).title
+        assert sum(f" {title}-" in f" {m}" or m.startswith(f"{title}-") for m in models) >= 2
     assert all(row["match"] == "yes" for row in data["rows"])
+
+
+def test_cli_verify_a_spec_file_with_its_own_option(run, tmp_path):
+    from mobicost.nets.library import text
+
+    spec = tmp_path / "shuffle.toml"
+    spec.write_text(text("shufflenet-v1"))
+    data = run.json("verify", str(spec), "--groups", "8", "--res", "96")
+    assert data["model"] == "1.0 ShuffleNet-96 (groups 8)"
+    assert all(row["match"] == "yes" for row in data["rows"])
+    assert "no such option --group" in run.error("verify", str(spec), "--group", "8")
 
 
 def test_cli_verify_conflicts(run):

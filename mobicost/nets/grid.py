@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from ..conventions import Conventions
+from ..cost.conventions import Conventions
 from .network import Network, build
 from .spec import Spec
 

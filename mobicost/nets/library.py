@@ -16,7 +16,7 @@ from fractions import Fraction
 from importlib import resources
 from importlib.abc import Traversable
 
-from ..rules import MobicostError
+from ..errors import MobicostError
 from .spec import Spec, SpecError, parse
 
 #: older and shorter names people use for built-ins
@@ -114,7 +114,8 @@ def describe(spec: Spec) -> dict[str, object]:
         "width": scaling,
         "options": "; ".join(
             f"--{o.name} {'|'.join(o.values)} (default {o.default})" for o in spec.options.values()
-        ),
+        )
+        or None,
         "conventions": f"bias {conventions.bias}, bn {conventions.bn}",
         "layers": len(net.layers),
         "macs": int(net.total.macs),

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..errors import MobicostError
 from ..exact import parse_exact
-from ..rules import MobicostError
 
 BASE_RESOLUTION = 224
 #: seed 001's resolution names

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .. import rules
-from ..conventions import Conventions
+from ..cost import rules
+from ..cost.conventions import Conventions
+from ..cost.rules import Cost
+from ..errors import MobicostError
 from ..exact import decimal_text, exact_number
-from ..rules import Cost, MobicostError
 from . import ops
 from .ops import Op, Tensor
-from .spec import ROUNDING_NOTES, ROUNDINGS, Graph, Node, Spec, build_graph
+from .spec import ROUNDING_NOTES, ROUNDINGS, Graph, Node, Spec, build_graph, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -184,10 +185,10 @@ class Network:
         return {
             "model": self.name,
             "network": self.key,
-            "alpha": str(self.alpha),
+            "alpha": self.alpha,
             "resolution": self.resolution,
             "rounding": self.rounding,
-            **{f"option_{k}": v for k, v in self.options},
+            **{name: typed(value) for name, value in self.options},
             **self.conventions.as_dict(),
         }
 
@@ -213,13 +214,14 @@ class Network:
         ]
 
     def to_frame(self) -> pandas.DataFrame:
-        """The layers as a pandas DataFrame: exact integer counts (int64), the share as a float,
-        and the conventions in ``frame.attrs``."""
-        import pandas
+        """The layers as a pandas DataFrame, one row per layer: the same table as ``mobicost
+        table --format csv`` (``pandas.read_csv`` of that CSV equals it), the model and its
+        conventions on every row, exact integer counts (int64), the share as a float; exact
+        fractions (alpha, rho) in ``frame.attrs``."""
+        from ..render.formats import to_frame
+        from ..render.tables import layer_report
 
-        frame: pandas.DataFrame = pandas.DataFrame.from_records(self.records(), index="index")
-        frame["share"] = frame["share"].astype(float)
-        frame.attrs.update(self.context())
+        frame: pandas.DataFrame = to_frame(layer_report(self))
         return frame
 
 
@@ -364,3 +366,35 @@ def network(
         options=options,
         conventions=conventions_for(spec, **conventions),
     )
+
+
+def mobilenet_v1(
+    alpha: object = 1,
+    resolution: int | None = None,
+    *,
+    rho: object = None,
+    rounding: str | None = None,
+    architecture: str = "mobilenet-v1",
+    **conventions: Any,
+) -> Network:
+    """MobileNet v1 (or ``architecture``: ``conv-mobilenet``, ``shallow-mobilenet``) at width
+    ``alpha`` on a ``resolution`` input (or ``224 rho``), with any conventions as keywords.
+
+    >>> net = mobilenet_v1("0.75", rho="0.571", bias="fc", bn="all")
+    >>> net.name, net.resolution, net.conventions.bn
+    ('0.75 MobileNet-128', 128, 'all')
+    """
+    return network(
+        architecture,
+        alpha=exact_number(alpha, "alpha"),
+        resolution=resolution,
+        rho=rho,
+        rounding=rounding,
+        **conventions,
+    )
+
+
+def model(name: str, **options: Any) -> Network:
+    """A network by name, with any option of :func:`network` (the same function, for the names
+    people write: ``model("MobileNet_v1_0.5_160")``)."""
+    return network(name, **options)

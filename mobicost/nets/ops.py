@@ -25,11 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from .. import rules
-from ..rules import Cost, MobicostError
+from ..cost import rules
+from ..cost.rules import Cost
+from ..errors import MobicostError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..conventions import Conventions
+    from ..cost.conventions import Conventions
 
 Pair = tuple[int, int]
 #: 'same' (TensorFlow's: out = ceil(in / stride), asymmetric when odd) or explicit

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..rules import MobicostError
+from ..errors import MobicostError
 from . import ops
 
 if TYPE_CHECKING:  # pragma: no cover

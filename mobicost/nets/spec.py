@@ -60,8 +60,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ..errors import MobicostError
 from ..exact import decimal_text, parse_exact
-from ..rules import MobicostError
 from . import ops
 from .expr import ExpressionError, Number, evaluate, make_divisible
 from .ops import Op, Tensor
@@ -265,7 +265,7 @@ def parse(text: str, path: str = "<spec>") -> Spec:
     conventions = data.get("conventions", {})
     if not isinstance(conventions, dict):
         raise fail("conventions", 'expected a table such as { bias = "fc", bn = "affine" }')
-    from ..conventions import Conventions
+    from ..cost.conventions import Conventions
 
     try:
         Conventions(**conventions)
@@ -896,9 +896,10 @@ class _Builder:
                 size = self.width(size)
             if size < 1:
                 raise SpecError(
-                    f"{where}: alpha {decimal_text(self.alpha)} leaves a layer of "
-                    f"{v.get('filters')} filters with no channels under '{self.rounding}' "
-                    "rounding; use a larger alpha or --rounding slim"
+                    f"{where}: alpha {decimal_text(self.alpha)} leaves a "
+                    f"{v['units'] if kind == 'fc' else v['filters']}-filter layer with no "
+                    f"channels under '{self.rounding}' rounding; use a larger alpha or "
+                    "--rounding slim"
                 )
             if kind == "fc":
                 return ops.Linear(size, v["bn"], v["act"])
@@ -1002,6 +1003,12 @@ def build_graph(
     if head:
         builder.entries(spec.head, "head", head=True)
     return builder.graph()
+
+
+def typed(value: str) -> int | str:
+    """An option value as an export carries it: a whole number as a number, else the word
+    (``"8"`` -> 8, ``"3x3"`` stays), so that CSV readers and frames agree on its type."""
+    return int(value) if value.isascii() and value.isdigit() else value
 
 
 def _number(text: str) -> Number:

@@ -9,7 +9,7 @@ Counting conventions, stated where the numbers are made:
 
 * ``macs`` are multiply-accumulates, the paper's "mult-adds": one ``a * b + c`` is one MAC.
   FLOPs, as TensorFlow's profiler and ``torch.utils.flop_counter`` report them, are 2 x MACs;
-  converting is a convention (:class:`mobicost.network.Conventions`), never done here.
+  converting is a convention (:class:`mobicost.cost.conventions.Conventions`), never done here.
 * A bias changes the parameter count only: adding a bias is an addition, not a multiply-add
   (``torch.utils.flop_counter`` likewise ignores it).
 * ``adds`` are plain additions that are not part of a multiply-add (a pooling sum). They are
@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, Union
 
+from ..errors import MobicostError
+
 if TYPE_CHECKING:  # pragma: no cover - typing only; sympy stays off the numeric path
     from sympy import Expr
 
@@ -40,11 +42,6 @@ Value = Union[int, Fraction, "Expr"]
 
 Padding = Literal["same", "valid"]
 PADDINGS: tuple[Padding, ...] = ("same", "valid")
-
-
-class MobicostError(ValueError):
-    """An input mobicost cannot cost: a layer no network could have (zero channels, a kernel
-    larger than its input...), an unknown name. The CLI turns it into a one-line error, exit 2."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def exact_div(a: Value, b: Value) -> Value:
     >>> exact_div(512, 3)
     Traceback (most recent call last):
     ...
-    mobicost.rules.MobicostError: 512 channels cannot be split into 3 equal groups
+    mobicost.errors.MobicostError: 512 channels cannot be split into 3 equal groups
     """
     if isinstance(a, int) and isinstance(b, int):
         quotient, remainder = divmod(a, b)

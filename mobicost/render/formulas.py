@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 import sympy
 
-from . import derive
-from .render import Column, Formula, Report
-from .rules import Padding
-from .symbols import MEANINGS
-from .variants import VARIANTS, Shape, evaluate
+from ..cost import derive
+from ..cost.rules import Padding
+from ..cost.symbols import MEANINGS
+from ..cost.variants import VARIANTS, Shape, evaluate
+from .formats import Column, Formula, Report
 
 MACS_NOTE = "MACs: multiply-accumulates, the paper's mult-adds (FLOPs = 2 x MACs)."
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from .exact import parse_exact
-from .render import check_writable
-from .rules import MobicostError
+from ..errors import MobicostError
+from ..exact import parse_exact
+from ..render.formats import check_writable
 
 
 class PositiveInt(click.ParamType):  # type: ignore[type-arg]
@@ -75,7 +75,7 @@ class ModelNameType(click.ParamType):  # type: ignore[type-arg]
     name = "model"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from .names import ModelName, parse_model_name
+        from ..nets.names import ModelName, parse_model_name
 
         if isinstance(value, ModelName):
             return value
@@ -180,7 +180,7 @@ class VariantName(click.ParamType):  # type: ignore[type-arg]
     name = "variant"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from .variants import VARIANTS
+        from ..cost.variants import VARIANTS
 
         if value in VARIANTS:
             return str(value)
@@ -191,7 +191,7 @@ class VariantName(click.ParamType):  # type: ignore[type-arg]
     ) -> list[Any]:
         from click.shell_completion import CompletionItem
 
-        from .variants import VARIANTS
+        from ..cost.variants import VARIANTS
 
         return [CompletionItem(name) for name in VARIANTS if name.startswith(incomplete)]
 

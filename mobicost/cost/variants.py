@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..errors import MobicostError
 from . import rules
-from .rules import Cost, MobicostError, Padding, Value
+from .rules import Cost, Padding, Value
 
 
 @dataclass(frozen=True)

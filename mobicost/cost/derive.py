@@ -19,7 +19,8 @@ from fractions import Fraction
 import sympy
 from sympy.printing.str import StrPrinter
 
-from .rules import MobicostError, Padding
+from ..errors import MobicostError
+from .rules import Padding
 from .symbols import D_F, D_K, M, N, alpha, g, rho
 from .variants import RATIO_VARIANTS, VARIANTS, Shape, Variant
 

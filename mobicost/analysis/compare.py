@@ -8,16 +8,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..cost.rules import Cost, Padding
+from ..cost.variants import Shape, evaluate
+from ..exact import decimal_text
+from ..nets.network import Network
 from . import published
-from .exact import decimal_text
-from .network import Network
-from .published import Printed, PublishedModel
-from .rules import Cost, Padding
-from .variants import Shape, evaluate
+from .published import Printed
 
 TABLE_3_SHAPE = {"k": 3, "m": 512, "n": 512, "size": 14}
 
@@ -152,25 +152,49 @@ def _attach_table_3(
 class ModelRow:
     network: Network
     ratio: Fraction  #: ops relative to the first network
-    published: PublishedModel | None
+    #: what a source printed for this configuration: "macs", "params", "top1" -> (figure, source)
+    figures: Mapping[str, tuple[str, str]]
+
+
+def published_figures(net: Network) -> dict[str, tuple[str, str]]:
+    """The published mult-adds, parameters and top-1 of exactly this configuration (width,
+    resolution, options): the MobileNet paper's rows first, then the spec's ``[[published]]``."""
+    figures: dict[str, tuple[str, str]] = {}
+    for row in published.PAPER_MODELS:
+        if (row.architecture, Fraction(row.alpha), row.resolution) == (
+            net.key,
+            net.alpha,
+            net.resolution,
+        ):
+            source = f"{row.source}, {row.table}"
+            if row.macs is not None:
+                figures.setdefault("macs", (f"{row.macs.text}M", source))
+            if row.params is not None:
+                figures.setdefault("params", (f"{row.params.text}M", source))
+    spec = net.spec
+    default_alpha = Fraction(spec.width.default) if spec.width and spec.width.values else 1
+    for entry in spec.published:
+        what = entry.get("what")
+        chosen = {k: str(v) for k, v in entry.get("options", {}).items()}
+        same = (
+            Fraction(str(entry.get("alpha", default_alpha))) == net.alpha
+            and entry.get("resolution", spec.resolution) == net.resolution
+            and all(dict(net.options).get(k) == v for k, v in chosen.items())
+            and not entry.get("conventions")  # a count under other conventions is another row
+        )
+        if same and what in ("macs", "params", "top1"):
+            unit = "" if what == "top1" else str(entry.get("scale", ""))
+            figures.setdefault(str(what), (f"{entry['printed']}{unit}", str(entry.get("source"))))
+    return figures
 
 
 def compare_models(networks: Sequence[Network]) -> tuple[ModelRow, ...]:
-    """Whole networks side by side, each relative to the first, with the paper's printed row for
-    it where there is one (Tables 4 to 7 and 9)."""
+    """Whole networks side by side, each relative to the first, with what was published for
+    each configuration where there is a figure (:func:`published_figures`)."""
     if not networks:
         return ()
     first = networks[0].ops
-    rows = []
-    for net in networks:
-        match = next(
-            (
-                p
-                for p in published.PAPER_MODELS
-                if (p.architecture, Fraction(p.alpha), p.resolution)
-                == (net.architecture.key, net.alpha, net.resolution)
-            ),
-            None,
-        )
-        rows.append(ModelRow(net, Fraction(net.ops, first), match))
-    return tuple(rows)
+    return tuple(
+        ModelRow(net, Fraction(net.ops, first) if first else Fraction(0), published_figures(net))
+        for net in networks
+    )

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .check import Claim
-from .compare import LayerComparison, ModelRow
-from .exact import decimal_text
-from .network import Conventions
-from .network_report import model_notes, network_context, network_meta
-from .published import PAPER, SLIM
-from .render import Column, Report
-from .sweep import Sweep
-from .verify import Verification
+from ..analysis.check import Claim
+from ..analysis.compare import LayerComparison, ModelRow
+from ..analysis.sweep import Sweep
+from ..cost.conventions import Conventions
+from ..exact import decimal_text
+from ..nets.network import model_notes
+from ..nets.pytorch import Verification
+from ..nets.spec import typed
+from .formats import Column, Report
+from .tables import network_context, network_meta
 
 
 def _unit_columns(conventions: Conventions) -> tuple[Column, ...]:
@@ -28,6 +29,11 @@ def _unit_columns(conventions: Conventions) -> tuple[Column, ...]:
     )
 
 
+def _top1_key(origin: str) -> str:
+    """A column key for a source of accuracy: ``top1_howard_et_al_2017``."""
+    return "top1_" + "_".join("".join(c if c.isalnum() else " " for c in origin.lower()).split())
+
+
 def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[str] = ()) -> Report:
     """One row per configuration kept; ``limit`` cuts what people see (machines get all)."""
     conventions = result.conventions
@@ -38,9 +44,8 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
         Column("rho", "rho", "decimal", show="machine"),
         *_unit_columns(conventions),
         Column("params", "Params", "count"),
-        Column("ratio", f"{conventions.unit_header} / 1.0 MobileNet-224", "ratio"),
-        Column("top1_paper", f"top-1 % ({PAPER})", "decimal"),
-        Column("top1_slim", f"top-1 % ({SLIM})", "decimal"),
+        Column("ratio", f"{conventions.unit_header} / {result.reference}", "ratio"),
+        *(Column(_top1_key(o), f"top-1 % ({o})", "decimal") for o in result.origins),
     )
     points = result.points if limit is None else result.points[:limit]
     rows = tuple(
@@ -55,8 +60,7 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
             "flops": 2 * p.macs + p.adds,
             "params": p.params,
             "ratio": p.ratio,
-            "top1_paper": p.top1_paper,
-            "top1_slim": p.top1_slim,
+            **{_top1_key(origin): value for origin, value in p.top1.items()},
         }
         for p in points
     )
@@ -73,35 +77,46 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
         )
     if limit is not None and kept > limit:
         notes.append(f"Showing the first {limit:,} of {kept:,}; --format csv or json gives all.")
-    notes.append(
-        f"Ratio: {conventions.unit_header} relative to 1.0 MobileNet-224 "
-        f"({result.reference_ops:,}) under the same conventions. Top-1: ImageNet "
-        f"accuracy as printed by each source, where published."
+    accuracy = (
+        " Top-1: ImageNet accuracy as printed by each source, where published."
+        if result.origins
+        else ""
     )
-    notes.append(f"Channels: '{result.rounding}' rounding.")
+    notes.append(
+        f"Ratio: {conventions.unit_header} relative to {result.reference} "
+        f"({result.reference_ops:,}) under the same conventions.{accuracy}"
+    )
+    if result.spec.width is not None and result.spec.width.values is None:
+        notes.append(f"Channels: '{result.rounding}' rounding.")
     notes.extend(conventions.notes())
     meta = {
-        "architecture": result.architecture.key,
+        "network": result.spec.name,
         "rounding": result.rounding,
+        "options": dict(result.options),
         "conventions": conventions.as_dict(),
         "evaluated": result.evaluated,
         "kept": kept,
         "pareto": result.pareto_axis,
     }
     return Report(
-        f"{result.architecture.title}: alpha x resolution sweep",
+        f"{result.spec.title}: alpha x resolution sweep",
         columns,
         rows,
         notes=tuple(notes),
         meta=meta,
-        context={"rounding": result.rounding, **conventions.as_dict()},
+        context={
+            "network": result.spec.name,
+            "rounding": result.rounding,
+            **{name: typed(value) for name, value in result.options},
+            **conventions.as_dict(),
+        },
     )
 
 
 def layer_comparison_report(comparison: LayerComparison, *, bias: bool = False) -> Report:
     """One layer in every variant, with the exact and the closed-form ratio to standard."""
-    from . import derive
-    from .formula_report import MACS_NOTE, as_formula
+    from ..cost import derive
+    from .formulas import MACS_NOTE, as_formula
 
     shape = comparison.shape
     columns = (
@@ -161,28 +176,31 @@ def layer_comparison_report(comparison: LayerComparison, *, bias: bool = False) 
 
 
 def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
-    """Whole networks side by side, relative to the first, beside the paper's printed row."""
+    """Whole networks side by side, relative to the first, beside what was published for each."""
     conventions = rows[0].network.conventions
     columns = (
         Column("model", "model"),
+        Column("network", "network", show="machine"),
         Column("alpha", "alpha", "decimal", show="machine"),
         Column("resolution", "resolution", "int", show="machine"),
         Column("rounding", "rounding", show="machine"),
         *_unit_columns(conventions),
         Column("params", "Params", "count"),
         Column("ratio", f"{conventions.unit_header} / first", "ratio"),
-        Column("paper_macs", "paper mult-adds"),
-        Column("paper_params", "paper params"),
-        Column("paper_table", "paper table"),
-        Column("top1", "top-1 % (paper)", "decimal"),
+        Column("published_macs", "published mult-adds"),
+        Column("published_params", "published params"),
+        Column("top1", "top-1 %", "decimal"),
+        Column("source", "published in"),
     )
     records = []
     for row in rows:
-        net, p = row.network, row.published
+        net, figures = row.network, row.figures
         total = net.total
+        sources = dict.fromkeys(source for _, source in figures.values())
         records.append(
             {
                 "model": net.name,
+                "network": net.key,
                 "alpha": net.alpha,
                 "resolution": net.resolution,
                 "rounding": net.rounding,
@@ -192,16 +210,16 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
                 "flops": int(2 * total.macs + total.adds),
                 "params": net.params,
                 "ratio": row.ratio,
-                "paper_macs": f"{p.macs.text}M" if p and p.macs else None,
-                "paper_params": f"{p.params.text}M" if p and p.params else None,
-                "paper_table": p.table if p else None,
-                "top1": p.top1 if p else None,
+                "published_macs": figures["macs"][0] if "macs" in figures else None,
+                "published_params": figures["params"][0] if "params" in figures else None,
+                "top1": figures["top1"][0] if "top1" in figures else None,
+                "source": "; ".join(sources) or None,
             }
         )
     notes = (
         f"Ratio: each model's {conventions.unit_header} relative to {rows[0].network.name}.",
-        "Paper columns: as printed in Howard et al. 2017 for the same model (`mobicost "
-        "check` judges each against the count).",
+        "Published columns: as printed for the same configuration (`mobicost check` judges "
+        "each count against the exact one).",
         *conventions.notes(),
     )
     return Report(
@@ -278,7 +296,7 @@ def verification_report(verification: Verification) -> Report:
     rows = tuple(
         {
             "index": c.layer.index,
-            "type": c.layer.spec.label,
+            "type": c.layer.label,
             "macs": int(c.layer.cost.macs),
             "measured_macs": c.measured_macs,
             "params": c.layer.params,
@@ -350,3 +368,26 @@ def verification_summary(verifications: Sequence[Verification]) -> Report:
         notes=notes,
         context=conventions.as_dict() if conventions else {},
     )
+
+
+def nets_report(entries: Sequence[dict[str, object]]) -> Report:
+    """The built-in networks, one row each (``mobicost nets``)."""
+    columns = (
+        Column("name", "network"),
+        Column("title", "title"),
+        Column("source", "source", show="machine"),
+        Column("input", "input"),
+        Column("width", "width"),
+        Column("options", "options"),
+        Column("conventions", "counted as"),
+        Column("layers", "layers", "int"),
+        Column("macs", "MACs", "count"),
+        Column("params", "Params", "count"),
+    )
+    notes = (
+        "MACs and Params at the network's own width, input and conventions (how its authors "
+        "count; 'mobicost table NAME' shows every layer, and any option changes them).",
+        "'mobicost spec NAME' prints a network's spec file: start your own from it "
+        "(docs/specs.md describes the format).",
+    )
+    return Report("Built-in networks", columns, tuple(entries), notes=notes)

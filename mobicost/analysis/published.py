@@ -51,14 +51,14 @@ def _half_up(value: Fraction) -> int:
 
 @dataclass(frozen=True)
 class PublishedModel:
-    """A model's published cost and accuracy: million MACs and params, top-1 (%)."""
+    """A model's published cost: million MACs and params (its accuracy is in the model's spec,
+    a ``[[published]]`` entry with ``what = "top1"``)."""
 
     architecture: str
     alpha: str
     resolution: int
     macs: Printed | None = None
     params: Printed | None = None
-    top1: str | None = None
     table: str = ""
     source: str = PAPER
 
@@ -69,7 +69,6 @@ def _paper(
     res: int,
     macs: str | None,
     params: str | None,
-    top1: str | None,
     table: str,
 ) -> PublishedModel:
     return PublishedModel(
@@ -78,26 +77,25 @@ def _paper(
         res,
         Printed(macs, 10**6, table) if macs else None,
         Printed(params, 10**6, table) if params else None,
-        top1,
         table,
     )
 
 
 #: The paper's whole-network rows (Tables 4 to 7 and 9), as printed.
 PAPER_MODELS: tuple[PublishedModel, ...] = (
-    _paper("conv-mobilenet", "1.0", 224, "4866", "29.3", "71.7", "Table 4"),
-    _paper("mobilenet", "1.0", 224, "569", "4.2", "70.6", "Table 4"),
-    _paper("mobilenet", "0.75", 224, "325", "2.6", "68.4", "Table 5"),
-    _paper("shallow-mobilenet", "1.0", 224, "307", "2.9", "65.3", "Table 5"),
-    _paper("mobilenet", "1.0", 224, "569", "4.2", "70.6", "Table 6"),
-    _paper("mobilenet", "0.75", 224, "325", "2.6", "68.4", "Table 6"),
-    _paper("mobilenet", "0.5", 224, "149", "1.3", "63.7", "Table 6"),
-    _paper("mobilenet", "0.25", 224, "41", "0.5", "50.6", "Table 6"),
-    _paper("mobilenet", "1.0", 224, "569", "4.2", "70.6", "Table 7"),
-    _paper("mobilenet", "1.0", 192, "418", "4.2", "69.1", "Table 7"),
-    _paper("mobilenet", "1.0", 160, "290", "4.2", "67.2", "Table 7"),
-    _paper("mobilenet", "1.0", 128, "186", "4.2", "64.4", "Table 7"),
-    _paper("mobilenet", "0.5", 160, "76", "1.32", "60.2", "Table 9"),
+    _paper("conv-mobilenet", "1.0", 224, "4866", "29.3", "Table 4"),
+    _paper("mobilenet-v1", "1.0", 224, "569", "4.2", "Table 4"),
+    _paper("mobilenet-v1", "0.75", 224, "325", "2.6", "Table 5"),
+    _paper("shallow-mobilenet", "1.0", 224, "307", "2.9", "Table 5"),
+    _paper("mobilenet-v1", "1.0", 224, "569", "4.2", "Table 6"),
+    _paper("mobilenet-v1", "0.75", 224, "325", "2.6", "Table 6"),
+    _paper("mobilenet-v1", "0.5", 224, "149", "1.3", "Table 6"),
+    _paper("mobilenet-v1", "0.25", 224, "41", "0.5", "Table 6"),
+    _paper("mobilenet-v1", "1.0", 224, "569", "4.2", "Table 7"),
+    _paper("mobilenet-v1", "1.0", 192, "418", "4.2", "Table 7"),
+    _paper("mobilenet-v1", "1.0", 160, "290", "4.2", "Table 7"),
+    _paper("mobilenet-v1", "1.0", 128, "186", "4.2", "Table 7"),
+    _paper("mobilenet-v1", "0.5", 160, "76", "1.32", "Table 9"),
 )
 
 #: Table 3: one layer, D_K = 3, M = N = 512, D_F = 14.
@@ -122,7 +120,7 @@ TABLE_2: dict[str, tuple[Printed, Printed]] = {
     )
 }
 
-_SLIM_GRID = {  # alpha: (params, {resolution: (MACs, top-1, top-5)})
+_SLIM_GRID = {  # alpha: (params, {resolution: (MACs, top-1, top-5)}); top-1 is in the spec
     "1.0": (
         "4.24",
         {
@@ -164,15 +162,14 @@ _SLIM_GRID = {  # alpha: (params, {resolution: (MACs, top-1, top-5)})
 #: The TF-Slim checkpoint table: 16 models (1001 classes, TF-Slim's channel rounding).
 SLIM_MODELS: tuple[PublishedModel, ...] = tuple(
     PublishedModel(
-        "mobilenet",
+        "mobilenet-v1",
         alpha,
         res,
         Printed(macs, 10**6, "TF-Slim table", SLIM),
         Printed(params, 10**6, "TF-Slim table", SLIM),
-        top1,
         "TF-Slim table",
         SLIM,
     )
     for alpha, (params, cells) in _SLIM_GRID.items()
-    for res, (macs, top1, _top5) in cells.items()
+    for res, (macs, _top1, _top5) in cells.items()
 )

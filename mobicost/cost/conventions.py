@@ -4,8 +4,8 @@ Every policy is a mapping from its value to the sentence that states it; the acc
 that mapping's keys, so a value cannot exist without its description.
 
 >>> Conventions(bn="slim").notes()[1]
-'Params: no bias parameters (as the paper); batch norm: beta, moving mean and variance \
-(3 per channel, as TF-Slim). Bias and batch norm add parameters, never MACs.'
+'Params: no bias parameters (as the MobileNet paper); batch norm: beta, moving mean and \
+variance (3 per channel, as TF-Slim). Bias and batch norm add parameters, never MACs.'
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Literal, get_args
 
-from .rules import MobicostError
+from ..errors import MobicostError
 
 Unit = Literal["macs", "flops"]
 BiasPolicy = Literal["none", "fc", "all"]
@@ -24,13 +24,13 @@ UNIT_NOTES: dict[str, str] = {
     "flops": "FLOPs = 2 x MACs (TensorFlow's profiler, torch.utils.flop_counter)",
 }
 BIAS_NOTES: dict[str, str] = {
-    "none": "no bias parameters (as the paper)",
+    "none": "no bias parameters (as the MobileNet paper)",
     "fc": "bias on fully connected layers only (as Keras and torchvision)",
     "all": "a bias on every convolution and fully connected layer",
 }
 #: batch-norm policy: (parameter vectors per channel, words)
 BN_POLICY: dict[str, tuple[int, str]] = {
-    "none": (0, "no batch-norm parameters (as the paper)"),
+    "none": (0, "no batch-norm parameters (as the MobileNet paper)"),
     "affine": (2, "batch norm: gamma and beta (2 per channel, as torchvision's trainable)"),
     "slim": (3, "batch norm: beta, moving mean and variance (3 per channel, as TF-Slim)"),
     "all": (4, "batch norm: gamma, beta, moving mean and variance (4 per channel, as Keras)"),

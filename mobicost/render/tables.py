@@ -1,4 +1,4 @@
-"""The per-layer report of a :class:`~mobicost.network.Network` (``mobicost table``).
+"""The per-layer report of a :class:`~mobicost.nets.network.Network` (``mobicost table``).
 
 No sympy and no pandas: this is the start-up path of the most used command.
 """
@@ -7,60 +7,38 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .exact import decimal_text
-from .network import ROUNDING_NOTES, Network
-from .render import Column, Report
-
-TYPO_NOTE = (
-    "The last depthwise layer's stride is s1: the paper's Table 1 prints s2 on a 7x7 input, "
-    "a known typo; every implementation uses s1."
-)
-
-
-def model_notes(network: Network) -> tuple[str, ...]:
-    alpha = decimal_text(network.alpha)
-    rounding = ROUNDING_NOTES[network.rounding]
-    notes = [
-        f"Model: {network.name} ({network.architecture.source}); alpha = {alpha}, "
-        f"{network.resolution}x{network.resolution} input (rho = {network.rho}), "
-        f"channels {rounding}; 'same' padding, out = ceil(in / stride)."
-    ]
-    if any(layer.spec.kind == "dw" for layer in network.layers):
-        notes.append(TYPO_NOTE)
-    return (*notes, *network.conventions.notes())
+from ..nets.network import Network, model_notes
+from .formats import Column, Report
 
 
 def network_meta(network: Network) -> dict[str, object]:
+    """What JSON carries about a network beside its rows: exact values, its conventions."""
     return {
         "model": network.name,
-        "tf_slim_name": network.slim_name,
-        "architecture": network.architecture.key,
+        "network": network.key,
+        "source": network.spec.source,
         "alpha": str(network.alpha),
         "resolution": network.resolution,
         "rho": str(network.rho),
         "rounding": network.rounding,
+        "options": dict(network.options),
         "conventions": network.conventions.as_dict(),
     }
 
 
 def network_context(network: Network) -> dict[str, object]:
     """What every CSV row of a network's report repeats: the model and its conventions."""
-    return {
-        "model": network.name,
-        "alpha": network.alpha,
-        "resolution": network.resolution,
-        "rounding": network.rounding,
-        **network.conventions.as_dict(),
-    }
+    return network.context()
 
 
 def layer_report(network: Network) -> Report:
     """One row per layer, a totals row, and the paper's Table 2 breakdown as a section."""
     conv = network.conventions
     unit = conv.unit
-    ops_header = conv.unit_header + (" + adds" if conv.pool_adds and unit == "macs" else "")
+    ops_header = conv.unit_header + (" + other ops" if conv.counts_other_ops else "")
     columns = (
         Column("index", "#", "int"),
+        Column("name", "Layer", show="machine"),
         Column("type", "Type / Stride"),
         Column("filter_shape", "Filter Shape"),
         Column("input", "Input Size"),

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
+from ..exact import decimal_text
+from ..nets.network import Network, mobilenet_v1, model
 from . import published
 from .compare import compare_layer
-from .exact import decimal_text
-from .network import Network, mobilenet_v1, model
 from .published import PAPER, Printed
 
 Verdict = Literal["holds", "holds within printed precision", "does not hold", "paper typo"]
@@ -171,16 +171,16 @@ def _precision(
 
 
 def _without(net: Network, kind: str, first_only: bool = False) -> int:
-    layers = [layer for layer in net.layers if layer.spec.kind == kind]
+    layers = [layer for layer in net.layers if layer.kind == kind]
     dropped = layers[:1] if first_only else layers
     return net.ops - sum(net.conventions.ops(layer.cost) for layer in dropped)
 
 
 def _macs_alternatives(net: Network) -> list[Alternative]:
     def recount(**options: Any) -> int:
-        return mobilenet_v1(net.alpha, net.resolution, architecture=net.architecture, **options).ops
+        return mobilenet_v1(net.alpha, net.resolution, architecture=net.key, **options).ops
 
-    at_224 = mobilenet_v1(net.alpha, 224, architecture=net.architecture).ops
+    at_224 = mobilenet_v1(net.alpha, 224, architecture=net.key).ops
     return [
         Alternative(
             "by scaling the 224 count by rho^2, FC layer included",
@@ -194,9 +194,7 @@ def _macs_alternatives(net: Network) -> list[Alternative]:
 
 def _params_alternatives(net: Network) -> list[Alternative]:
     def recount(**options: Any) -> int:
-        return mobilenet_v1(
-            net.alpha, net.resolution, architecture=net.architecture, **options
-        ).params
+        return mobilenet_v1(net.alpha, net.resolution, architecture=net.key, **options).params
 
     return [
         Alternative(
@@ -243,15 +241,15 @@ def _ranked(
 def separable_claims() -> list[Claim]:
     """ "3x3 depthwise separable convolutions use between 8 to 9 times less computation": each
     separable layer of MobileNet, and the whole network against Conv MobileNet."""
-    from .derive import separable_crossover
+    from ..cost.derive import separable_crossover
 
     threshold = separable_crossover(3, 8)
     source = f"{PAPER}, section 3.1"
     claims = []
     for layer in mobilenet_v1().layers:
-        if layer.spec.kind != "pw":
+        if not layer.pointwise:
             continue
-        n, size, m = layer.c_out, layer.out_size, layer.c_in
+        n, size, m = layer.output.c, layer.output.h, layer.inputs[0].c
         comparison = compare_layer(k=3, m=m, n=n, size=size, alpha=None, rho=None)
         saving = 1 / comparison.rows[1].ratio
         holds = 8 <= saving <= 9
@@ -459,7 +457,7 @@ _PUBLISHED_KEYS = {
 
 
 def _published_error(spec: Any, index: int, problem: str) -> Exception:
-    from .nets.spec import SpecError
+    from ..nets.spec import SpecError
 
     return SpecError(f"{spec.where(f'published[{index}]')}: {problem}")
 
@@ -475,7 +473,7 @@ def _figure(net: Any, what: str) -> int:
 
 def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) -> list[Alternative]:
     """Other ways of counting the same network, each a convention seen in the wild."""
-    from .nets.network import network
+    from ..nets.network import network
 
     def recount(**conventions: Any) -> int:
         merged = {**entry.get("conventions", {}), **conventions}
@@ -528,7 +526,7 @@ def spec_claims(spec: Any) -> list[Claim]:
     same source (ShuffleNet's Table 1 leaves out the classifier in every row), then by rounding
     (truncation, rounding twice), and only then by a convention that reproduces that figure
     alone. Accuracy entries (``what = "top1"``) are data for sweeps and plots, not cost claims."""
-    from .nets.network import network
+    from ..nets.network import network
 
     cells = []
     for index, entry in enumerate(spec.published):
@@ -591,6 +589,6 @@ def spec_claims(spec: Any) -> list[Claim]:
 
 def library_claims() -> list[Claim]:
     """The published figures of every built-in network beyond the paper's own tables."""
-    from .nets.library import load, names
+    from ..nets.library import load, names
 
     return [claim for name in names() for claim in spec_claims(load(name))]

@@ -1,0 +1,377 @@
+"""Sweeps over the width multiplier alpha and the input resolution of any network, exact.
+
+The costs of the whole grid come from :func:`mobicost.nets.grid.cost_grid`: every width at one
+resolution and one width at every resolution, then one exact integer matrix product (numpy's
+int64 where the result provably fits, Python integers otherwise). Budgets, the Pareto front and
+sorting run on those arrays; the point objects are made only for the configurations kept.
+
+>>> result = sweep(["1.0", "0.5"], [224, 160])
+>>> [(p.name, p.macs) for p in result.points]
+[('1.0 MobileNet-224', 568740352), ('1.0 MobileNet-160', 290675200), \
+('0.5 MobileNet-224', 149497088), ('0.5 MobileNet-160', 76524800)]
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from ..cost.conventions import Conventions
+from ..errors import MobicostError
+from ..exact import decimal_text, exact_number
+from ..nets.grid import cost_grid
+from ..nets.network import build, conventions_for
+from ..nets.spec import Spec
+
+SortKey = Literal["macs", "params", "alpha", "resolution", "top1"]
+SORT_KEYS: tuple[SortKey, ...] = ("macs", "params", "alpha", "resolution", "top1")
+#: the most configurations one sweep evaluates
+MAX_CONFIGURATIONS = 10**7
+#: the alpha and resolution lists of the MobileNet paper's Tables 6 and 7 and the TF-Slim table
+PAPER_ALPHAS = (Fraction(1), Fraction(3, 4), Fraction(1, 2), Fraction(1, 4))
+PAPER_RESOLUTIONS = (224, 192, 160, 128)
+
+
+def accuracies(
+    spec: Spec,
+) -> dict[str, dict[tuple[Fraction, int, tuple[tuple[str, str], ...]], str]]:
+    """Published top-1 accuracies from a spec's ``[[published]]`` entries, by origin (the
+    source's name before its first comma: "Howard et al. 2017", "TF-Slim checkpoints"), then by
+    (alpha, resolution, options). The first entry for a configuration wins."""
+    width_default = Fraction(spec.width.default) if spec.width and spec.width.values else 1
+    table: dict[str, dict[tuple[Fraction, int, tuple[tuple[str, str], ...]], str]] = {}
+    for entry in spec.published:
+        if entry.get("what") != "top1":
+            continue
+        origin = str(entry.get("source", spec.source)).split(",")[0].strip()
+        alpha = exact_number(entry.get("alpha", width_default), "alpha")
+        options = _options_key(spec, entry.get("options", {}))
+        key = (alpha, int(entry.get("resolution", spec.resolution)), options)
+        table.setdefault(origin, {}).setdefault(key, str(entry["printed"]))
+    return table
+
+
+def _options_key(spec: Spec, chosen: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, str(chosen.get(name, option.default))) for name, option in spec.options.items()
+    )
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One configuration's exact cost, with published accuracies where they exist."""
+
+    spec: Spec
+    alpha: Fraction
+    resolution: int
+    macs: int  #: multiply-accumulates
+    adds: int  #: other operations (non-zero only where the conventions count them)
+    params: int
+    ops: int  #: in the conventions' unit
+    ratio: Fraction  #: ops relative to the network's reference configuration, same conventions
+    top1: Mapping[str, str | None]  #: published top-1 by origin
+
+    @property
+    def name(self) -> str:
+        width = f"{decimal_text(self.alpha)} " if self.spec.width is not None else ""
+        return f"{width}{self.spec.title}-{self.resolution}"
+
+    @property
+    def rho(self) -> Fraction:
+        return Fraction(self.resolution, self.spec.resolution)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The configurations a sweep kept, as index arrays into its grids; :attr:`points` builds
+    the point objects on first use, so a million-configuration sweep stays cheap."""
+
+    spec: Spec
+    rounding: str
+    options: tuple[tuple[str, str], ...]
+    conventions: Conventions
+    alphas: tuple[Fraction, ...]
+    resolutions: tuple[int, ...]
+    macs: Any = field(repr=False)  #: alpha x resolution grid of MACs (numpy, int64 or object)
+    adds: Any = field(repr=False)  #: the same grid of other operations
+    params: Any = field(repr=False)  #: the same grid of parameters
+    kept: tuple[Any, Any] = field(repr=False)  #: (alpha indices, resolution indices), in order
+    reference: str = ""  #: the configuration ratios are relative to
+    reference_ops: int = 0  #: its ops under the same conventions
+    pareto_axis: str | None = None  #: what --pareto traded cost against
+
+    @property
+    def evaluated(self) -> int:
+        """How many configurations were costed."""
+        return len(self.alphas) * len(self.resolutions)
+
+    def __len__(self) -> int:
+        return len(self.kept[0])
+
+    @functools.cached_property
+    def origins(self) -> tuple[str, ...]:
+        """The sources of published accuracy for this network, in its spec's order."""
+        return tuple(accuracies(self.spec))
+
+    @functools.cached_property
+    def points(self) -> tuple[SweepPoint, ...]:
+        scale = 2 if self.conventions.unit == "flops" else 1
+        table = accuracies(self.spec)
+        points = []
+        for i, j in zip(self.kept[0].tolist(), self.kept[1].tolist(), strict=True):
+            alpha, resolution = self.alphas[i], self.resolutions[j]
+            macs, adds = int(self.macs[i, j]), int(self.adds[i, j])
+            ops = scale * macs + adds
+            key = (alpha, resolution, self.options)
+            points.append(
+                SweepPoint(
+                    self.spec,
+                    alpha,
+                    resolution,
+                    macs,
+                    adds,
+                    int(self.params[i, j]),
+                    ops,
+                    Fraction(ops, self.reference_ops) if self.reference_ops else Fraction(0),
+                    {origin: table[origin].get(key) for origin in self.origins},
+                )
+            )
+        return tuple(points)
+
+    def to_frame(self) -> Any:
+        """The kept configurations as a pandas DataFrame: the same table as ``mobicost sweep
+        --format csv`` (``pandas.read_csv`` of that CSV equals it), exact integer counts, alpha,
+        rho and the ratio as floats, the conventions on every row."""
+        from ..render.formats import to_frame
+        from ..render.reports import sweep_report
+
+        return to_frame(sweep_report(self))
+
+
+def sweep(
+    alphas: Sequence[object] | None = None,
+    resolutions: Sequence[int] | None = None,
+    *,
+    network: Spec | str = "mobilenet-v1",
+    rounding: str | None = None,
+    options: Mapping[str, object] | None = None,
+    conventions: Conventions | None = None,
+    max_macs: Fraction | int | None = None,
+    max_flops: Fraction | int | None = None,
+    max_params: Fraction | int | None = None,
+    pareto: bool = False,
+    sort: SortKey | None = None,
+    top: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Sweep:
+    """Cost every (alpha, resolution) pair of ``network`` (a spec, or any name
+    :func:`mobicost.network` takes), keep those within the budgets (and on the Pareto front
+    with ``pareto``), sorted by ``sort`` (cost ascending, the rest descending) and cut to
+    ``top``.
+
+    Without ``alphas``, the network's published widths (MobileNet's 1.0, 0.75, 0.5, 0.25; the
+    widths a ``[width]`` table lists; 1 where it has no width multiplier); without
+    ``resolutions``, 224, 192, 160 and 128 where its input is 224, else its own. Budgets
+    compare MACs (``max_macs``, other operations included when counted), FLOPs and parameters,
+    whatever unit the results are shown in. ``progress(done, total)`` follows the widths.
+    """
+    import numpy
+
+    if isinstance(network, str):
+        from ..nets.library import resolve
+
+        spec = resolve(network)[0]
+    else:
+        spec = network
+    conventions = conventions or conventions_for(spec)
+    if alphas is None:
+        if spec.width is None:
+            alphas = [1]
+        elif spec.width.values is not None:
+            alphas = list(spec.width.values)
+        else:
+            alphas = list(PAPER_ALPHAS)
+    if resolutions is None:
+        resolutions = PAPER_RESOLUTIONS if spec.resolution == 224 else (spec.resolution,)
+    exact_alphas = tuple(dict.fromkeys(exact_number(a, "alpha") for a in alphas))
+    resolutions = tuple(resolutions)
+    if not exact_alphas or not resolutions:
+        raise MobicostError("a sweep needs at least one alpha and one resolution")
+    for r in resolutions:
+        if not isinstance(r, int) or isinstance(r, bool) or r < 1:
+            raise MobicostError(f"resolutions must be positive integers, got {r!r}")
+    count = len(exact_alphas) * len(resolutions)
+    if count > MAX_CONFIGURATIONS:
+        raise MobicostError(
+            f"{count:,} configurations is more than one sweep evaluates "
+            f"({MAX_CONFIGURATIONS:,}); narrow the lists or the ranges"
+        )
+    chosen = _options_key(spec, options or {})
+    grid = cost_grid(
+        spec,
+        exact_alphas,
+        resolutions,
+        rounding=rounding,
+        options=dict(chosen),
+        conventions=conventions,
+        progress=progress,
+    )
+    macs_grid, adds_grid, params_grid = (grid.values[k] for k in ("macs", "adds", "params"))
+
+    keep = numpy.ones(macs_grid.shape, dtype=bool)
+    if max_macs is not None:
+        keep &= macs_grid + adds_grid <= max_macs
+    if max_flops is not None:
+        keep &= 2 * macs_grid + adds_grid <= max_flops
+    if max_params is not None:
+        keep &= params_grid <= max_params
+    rows, cols = numpy.nonzero(keep)  # row-major: alphas in the order given, then resolutions
+
+    scale = 2 if conventions.unit == "flops" else 1
+    ops = scale * macs_grid[rows, cols] + adds_grid[rows, cols]
+    table = accuracies(spec)
+    origins = sorted(table, key=lambda origin: -len(table[origin]))
+    scores = {
+        origin: _top1_scores(table[origin], exact_alphas, resolutions, rows, cols, chosen)
+        for origin in origins
+    }
+    axis = None
+    if pareto:
+        front, axis = _pareto(ops, exact_alphas, resolutions, rows, cols, scores)
+        rows, cols, ops = rows[front], cols[front], ops[front]
+        scores = {origin: values[front] for origin, values in scores.items()}
+    if sort is not None:
+        order = _sort_order(sort, ops, exact_alphas, resolutions, params_grid, rows, cols, scores)
+        rows, cols = rows[order], cols[order]
+    if top is not None:
+        rows, cols = rows[:top], cols[:top]
+
+    width_default = Fraction(spec.width.default) if spec.width and spec.width.values else 1
+    reference = build(
+        spec,
+        alpha=width_default,
+        rounding=rounding,
+        options=dict(chosen),
+        conventions=conventions,
+    )
+    return Sweep(
+        spec,
+        rounding or (spec.width.rounding if spec.width else "floor"),
+        chosen,
+        conventions,
+        exact_alphas,
+        resolutions,
+        macs_grid,
+        adds_grid,
+        params_grid,
+        (rows, cols),
+        reference.name,
+        reference.ops,
+        axis,
+    )
+
+
+def _ranks(values: Sequence[Fraction]) -> Any:
+    """Each value's rank in exact ascending order (equal values share a rank)."""
+    import numpy
+
+    distinct = sorted(set(values))
+    position = {v: k for k, v in enumerate(distinct)}
+    return numpy.asarray([position[v] for v in values], dtype=numpy.int64)
+
+
+def _top1_scores(
+    table: Mapping[tuple[Fraction, int, tuple[tuple[str, str], ...]], str],
+    alphas: Sequence[Fraction],
+    resolutions: Sequence[int],
+    rows: Any,
+    cols: Any,
+    options: tuple[tuple[str, str], ...],
+) -> Any:
+    """Published top-1 x 100 for each kept configuration (exact: sources print at most two
+    decimals), or -1 where none is published."""
+    import numpy
+
+    scores = []
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        printed = table.get((alphas[i], resolutions[j], options))
+        scores.append(int(Fraction(printed) * 100) if printed is not None else -1)
+    return numpy.asarray(scores, dtype=numpy.int64)
+
+
+def _pareto(
+    ops: Any,
+    alphas: Sequence[Fraction],
+    resolutions: Sequence[int],
+    rows: Any,
+    cols: Any,
+    scores: Mapping[str, Any],
+) -> tuple[Any, str]:
+    """Indices (in their original order) of the configurations that no other beats on both cost
+    and value: the published top-1 of the first source that covers every configuration, and
+    otherwise the capacity alpha x resolution."""
+    import numpy
+
+    value, axis = None, "alpha x resolution"
+    for origin, values in scores.items():
+        if len(values) and (values >= 0).all():
+            value, axis = values, f"top-1 ({origin})"
+            break
+    if value is None:  # alpha x resolution, exact: integers over the alphas' common denominator
+        denominator = math.lcm(*(a.denominator for a in alphas))
+        scaled = [a.numerator * (denominator // a.denominator) for a in alphas]
+        exact = max(scaled) * max(resolutions) < 2**62
+        dtype = numpy.int64 if exact else object
+        value = (
+            numpy.asarray(scaled, dtype=dtype)[rows] * numpy.asarray(resolutions, dtype=dtype)[cols]
+        )
+    if len(ops) == 0:
+        return numpy.arange(0), axis
+    order: Any
+    if ops.dtype == object or value.dtype == object:
+        order = sorted(range(len(ops)), key=lambda k: (ops[k], -value[k]))
+    else:
+        order = numpy.lexsort((-value, ops))  # cheapest first, then the best value first
+    ordered = value[order]
+    best_before = numpy.maximum.accumulate(numpy.concatenate(([ordered[0] - 1], ordered[:-1])))
+    strict = ordered > best_before
+    winners = numpy.asarray(order)[strict]
+    front = set(zip(ops[winners].tolist(), value[winners].tolist(), strict=True))
+    kept = [
+        k for k, pair in enumerate(zip(ops.tolist(), value.tolist(), strict=True)) if pair in front
+    ]  # a configuration tied on both with a winner is not beaten either
+    return numpy.asarray(kept, dtype=numpy.int64), axis
+
+
+def _sort_order(
+    key: SortKey,
+    ops: Any,
+    alphas: Sequence[Fraction],
+    resolutions: Sequence[int],
+    params: Any,
+    rows: Any,
+    cols: Any,
+    scores: Mapping[str, Any],
+) -> Any:
+    """A stable order: costs ascending (cheapest first); alpha, resolution and top-1 descending
+    (largest first, models without a published top-1 last)."""
+    import numpy
+
+    if key == "macs":
+        sort_key = ops
+    elif key == "params":
+        sort_key = params[rows, cols]
+    elif key == "alpha":
+        sort_key = -_ranks(alphas)[rows]
+    elif key == "resolution":
+        sort_key = -numpy.asarray(resolutions, dtype=numpy.int64)[cols]
+    else:
+        best = numpy.full(len(rows), -1, dtype=numpy.int64)
+        for values in scores.values():  # the first source with a figure for the configuration
+            best = numpy.where(best >= 0, best, values)
+        sort_key = -best
+    return sorted(range(len(rows)), key=lambda k: sort_key[k])

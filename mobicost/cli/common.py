@@ -1,0 +1,468 @@
+"""What every ``mobicost`` command shares: the error boundary, output, and the options that
+choose a network and its counting conventions.
+
+Each command (a module of this package) parses its options, calls one library function and
+hands the result to :func:`emit`. Heavy imports (sympy, pandas, numpy, torch) happen inside the
+commands that need them, never at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any, ClassVar
+
+import click
+
+from ..cost.rules import PADDINGS
+from ..errors import MobicostError
+from ..render.formats import (
+    FORMATS,
+    STDOUT,
+    Format,
+    Report,
+    encodes,
+    render_rich,
+    render_text,
+    write_output,
+)
+from .params import OUTPUT_PATH, POSITIVE_EXACT, POSITIVE_INT
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class MobicostGroup(click.Group):
+    """A group whose errors are one line on stderr (exit 2 for bad input), never a traceback,
+    and whose commands are loaded only when used (each is a module of this package)."""
+
+    #: command name -> module of this package that defines it
+    LAZY: ClassVar[dict[str, str]] = {
+        "table": "table",
+        "sweep": "sweep",
+        "compare": "compare",
+        "check": "check",
+        "verify": "verify",
+        "formula": "formula",
+        "nets": "nets",
+        "spec": "nets",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.LAZY, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.LAZY:
+            return super().get_command(ctx, name)
+        import importlib
+
+        module = importlib.import_module(f"{__package__}.{self.LAZY[name]}")
+        command: click.Command = getattr(module, name)
+        return command
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as error:
+            hint = ""
+            if isinstance(error, click.UsageError) and error.ctx is not None:
+                hint = f" (see '{error.ctx.command_path} --help')"
+            click.echo(f"Error: {error.format_message()}{hint}", err=True)
+            sys.exit(error.exit_code)
+        except MobicostError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(2)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except OSError as error:  # a stream or file the system refused (a full disk...)
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"Error: {where}{error.strerror or error}", err=True)
+            sys.exit(2)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def emit(report: Report, fmt: Format, output: str | None) -> None:
+    """Print ``report`` in ``fmt``, or write it to ``output`` (UTF-8; a file atomically, a device
+    or FIFO directly: :func:`~mobicost.render.write_output`). Any failure is one line, exit 2."""
+    if output is None or output == STDOUT:
+        _print(report, fmt)
+        return
+    try:
+        write_output(output, render_text(report, fmt))
+    except OSError as error:  # a full disk, a refusing device, a permission lost since the check
+        raise MobicostError(f"cannot write {output!r}: {error.strerror or error}") from None
+
+
+def _print(report: Report, fmt: Format) -> None:
+    """Print on standard output; where its encoding cannot carry the symbols (LC_ALL=C,
+    PYTHONIOENCODING=ascii), in ASCII instead of failing."""
+    encoding = getattr(sys.stdout, "encoding", None)
+    try:
+        if fmt == "table" and _on_a_terminal():  # rich fits the table to it, with styles
+            from rich.console import Console
+
+            # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
+            console = Console(color_system=None if os.environ.get("NO_COLOR") else "auto")
+            if not console.is_terminal:  # rich knows better (an IDE's console): natural width
+                console.width = 10_000
+            text = _capture(console, report, ascii=False)
+            if not encodes(text, encoding):
+                text = _capture(console, report, ascii=True)
+        else:
+            text = render_text(report, fmt)
+            if not encodes(text, encoding):
+                text = render_text(report, fmt, ascii=True)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `mobicost table | head -1`: click ends quietly, exit 1
+        raise
+    except OSError as error:  # `mobicost table > /dev/full`
+        raise MobicostError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _on_a_terminal() -> bool:
+    """Whether rich would treat standard output as a terminal (TTY_COMPATIBLE, FORCE_COLOR, a
+    tty); elsewhere (a pipe, a file) a table keeps its natural width and has no styles, which
+    :func:`~mobicost.render.rich_text` draws without loading rich's console."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    if "FORCE_COLOR" in os.environ:
+        return os.environ["FORCE_COLOR"] != ""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _capture(console: Any, report: Report, *, ascii: bool) -> str:
+    with console.capture() as capture:
+        for renderable in render_rich(report, ascii=ascii):
+            console.print(renderable)
+    return str(capture.get())
+
+
+def format_options(command: Any) -> Any:
+    """``--format`` and ``--output``, shared by every command that prints a report."""
+    command = click.option(
+        "--output",
+        "-o",
+        type=OUTPUT_PATH,
+        default=None,
+        help="Write to FILE instead of printing ('-': standard output). A file is replaced "
+        "atomically (never a partial one; through a symlink, its target); a device or FIFO "
+        "is written directly.",
+    )(command)
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format; csv and json carry exact integers.",
+    )(command)
+
+
+def layer_options(groups_help: str) -> Callable[[Any], Any]:
+    """One layer's shape: --k, --m, --n, --size, --stride, --padding and --groups."""
+    options = [
+        click.option("--k", "kernel", type=POSITIVE_INT, help="Kernel size D_K."),
+        click.option("--m", type=POSITIVE_INT, help="Input channels M."),
+        click.option("--n", type=POSITIVE_INT, help="Output channels N."),
+        click.option(
+            "--size", type=POSITIVE_INT, help="Input feature-map size (D_F at stride 1, 'same')."
+        ),
+        click.option("--stride", type=POSITIVE_INT, default=1, show_default=True, help="Stride."),
+        click.option(
+            "--padding",
+            type=click.Choice(PADDINGS),
+            default="same",
+            show_default=True,
+            help="'same' (TensorFlow, the paper) or 'valid' (seed 003).",
+        ),
+        click.option("--groups", type=POSITIVE_INT, help=groups_help),
+    ]
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+# --- choosing a network --------------------------------------------------------------------------
+
+
+class NetworkRef:
+    """A network as typed: its spec, and the width and resolution its name carries, if any
+    (``0.75-MobileNet-128``, ``mobilenet-v2@0.75:192``)."""
+
+    def __init__(self, spec: Any, alpha: Fraction | None, resolution: int | None) -> None:
+        self.spec, self.alpha, self.resolution = spec, alpha, resolution
+
+
+_SUFFIX = re.compile(r"(?P<base>[^@:]+)(?:@(?P<alpha>[^@:]+))?(?::(?P<res>[^@:]+))?")
+
+
+class NetworkType(click.ParamType):  # type: ignore[type-arg]
+    """A built-in name (``mobilenet-v2``), MobileNet v1 in a published name form
+    (``0.75-MobileNet-128``, ``MobileNet_v1_0.75_128``), or a spec file's path; with ``@ALPHA``
+    and ``:RES`` after a name to fix its width and resolution (``mobilenet-v2@0.75:192``)."""
+
+    name = "network"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, NetworkRef):
+            return value
+        from ..exact import parse_exact
+        from ..nets.library import resolve
+
+        text = str(value).strip()
+        base, alpha, resolution = text, None, None
+        suffix = None if os.path.exists(text) else _SUFFIX.fullmatch(text)
+        if suffix is not None and (suffix["alpha"] or suffix["res"]):
+            base = suffix["base"]
+            if suffix["res"]:
+                if not (suffix["res"].isascii() and suffix["res"].isdigit()):
+                    self.fail(
+                        f"{text!r}: the resolution after ':' is not a whole number", param, ctx
+                    )
+                resolution = int(suffix["res"])
+            if suffix["alpha"]:
+                try:
+                    alpha = parse_exact(suffix["alpha"])
+                except ValueError:
+                    self.fail(f"{text!r}: the width after '@' is not a number", param, ctx)
+            if resolution == 0 or alpha == 0:
+                self.fail(f"{text!r}: width and resolution must be above zero", param, ctx)
+        try:
+            spec, named_alpha, named_resolution = resolve(base)
+        except MobicostError as error:
+            self.fail(str(error), param, ctx)
+        if named_alpha is not None and alpha is not None:
+            self.fail(f"{text!r} names its width twice", param, ctx)
+        if named_resolution is not None and resolution is not None:
+            self.fail(f"{text!r} names its resolution twice", param, ctx)
+        return NetworkRef(spec, alpha or named_alpha, resolution or named_resolution)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from ..nets.library import names
+
+        return [CompletionItem(name) for name in names() if name.startswith(incomplete)]
+
+
+NETWORK = NetworkType()
+
+#: a command that takes a network also takes the network's own options (``--groups 3``), which
+#: click cannot know in advance: they arrive as extra arguments
+NETWORK_CONTEXT = {**CONTEXT, "ignore_unknown_options": True, "allow_extra_args": True}
+
+
+def spec_options(spec: Any, args: Sequence[str]) -> dict[str, str]:
+    """A network's own options from the arguments click left over (``--groups 3``)."""
+    return parse_options(spec.options, spec.name, args)
+
+
+def parse_options(offered: Mapping[str, Any], owner: str, args: Sequence[str]) -> dict[str, str]:
+    """``--name value`` or ``--name=value`` pairs, each one of the ``offered`` options (a spec's
+    ``[options]``); anything else is a usage error naming what ``owner`` offers."""
+    chosen: dict[str, str] = {}
+    items = list(args)
+    listing = ", ".join(f"--{o.name} {'|'.join(o.values)}" for o in offered.values())
+    listing = listing or "no options of its own"
+    while items:
+        item = items.pop(0)
+        if not item.startswith("--") or len(item) < 3:
+            raise click.UsageError(f"unexpected argument {item!r}")
+        name, equals, value = item[2:].partition("=")
+        key = name.replace("-", "_")
+        if key not in offered:
+            raise click.UsageError(f"no such option --{name} ({owner} has {listing})")
+        if not equals:
+            if not items or items[0].startswith("--"):
+                raise click.UsageError(f"--{name} needs a value ({listing})")
+            value = items.pop(0)
+        chosen[key] = value
+    return chosen
+
+
+def network_options(command: Any) -> Any:
+    """--alpha, --res, --rho and --rounding: the width and the input of a network."""
+    from ..nets.spec import ROUNDINGS
+
+    options = [
+        click.option("--alpha", type=POSITIVE_EXACT, help="Width multiplier, exact: 0.75 or 3/4."),
+        click.option(
+            "--res", "resolution", type=POSITIVE_INT, help="Input resolution [default: the net's]."
+        ),
+        click.option(
+            "--rho",
+            type=POSITIVE_EXACT,
+            help="Resolution multiplier: res = round(rho x the net's).",
+        ),
+        click.option(
+            "--rounding",
+            type=click.Choice(ROUNDINGS),
+            default=None,
+            help="Channels after alpha: floor = int(alpha C) (paper, Keras); slim = "
+            "max(floor, 8) (TF-Slim); div8 = nearest multiple of 8 (MobileNet v2/v3, timm). "
+            "[default: the net's]",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def convention_options(command: Any) -> Any:
+    """The counting conventions, shared by every network command; each defaults to the
+    network's own (its spec's ``[conventions]``: the MobileNet paper's for MobileNet v1)."""
+    from ..cost.conventions import BIAS_POLICIES, BN_POLICIES, UNITS
+
+    options = [
+        click.option(
+            "--unit",
+            type=click.Choice(UNITS),
+            default=None,
+            help="MACs (the paper's mult-adds) or FLOPs = 2 x MACs.  [default: macs]",
+        ),
+        click.option(
+            "--bias",
+            type=click.Choice(BIAS_POLICIES),
+            default=None,
+            help="Bias parameters: none (paper), fc (fully connected layers, Keras and "
+            "torchvision) or all.  [default: the net's]",
+        ),
+        click.option(
+            "--bn",
+            type=click.Choice(BN_POLICIES),
+            default=None,
+            help="Batch-norm parameters: none (paper), affine (gamma, beta), slim (beta + "
+            "moving mean and variance, TF-Slim) or all (4 vectors, Keras).  [default: the net's]",
+        ),
+        click.option(
+            "--classes",
+            type=POSITIVE_INT,
+            default=None,
+            help="Classifier outputs (TF-Slim checkpoints: 1001).  [default: the net's]",
+        ),
+        click.option(
+            "--head/--no-head",
+            default=None,
+            help="Include the classifier head (pool and fully connected layers).  [default: head]",
+        ),
+        click.option(
+            "--pool-adds/--no-pool-adds",
+            default=None,
+            help="Count pooling additions as one op each.",
+        ),
+        click.option(
+            "--activation-ops/--no-activation-ops",
+            default=None,
+            help="Count one op per activation output (some tools do, for h-swish).",
+        ),
+        click.option(
+            "--eltwise-ops/--no-eltwise-ops",
+            default=None,
+            help="Count residual additions and squeeze-and-excitation multiplications.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+CONVENTION_KEYS = (
+    "unit", "bias", "bn", "classes", "head", "pool_adds", "activation_ops", "eltwise_ops",
+)  # fmt: skip
+
+
+def conventions_of(spec: Any, options: Mapping[str, Any]) -> Any:
+    """The spec's own conventions with those given on the command line in their place."""
+    from ..nets.network import conventions_for
+
+    return conventions_for(spec, **{key: options.get(key) for key in CONVENTION_KEYS})
+
+
+def chosen_network(
+    ref: NetworkRef | None,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: str | None,
+    extra: Sequence[str],
+    options: Mapping[str, Any],
+) -> Any:
+    """The network a command was given (MobileNet v1 by default), at the width and resolution
+    its name carries or --alpha/--res/--rho give, with its options and the conventions."""
+    from ..nets.library import load
+    from ..nets.network import build
+
+    if resolution is not None and rho is not None:
+        raise click.UsageError("--res and --rho both set the resolution: give one")
+    ref = ref or NetworkRef(load("mobilenet-v1"), None, None)
+    if ref.alpha is not None and alpha is not None:
+        raise click.UsageError("the network's name gives its width already: drop --alpha")
+    if ref.resolution is not None and (resolution is not None or rho is not None):
+        raise click.UsageError("the network's name gives its resolution already: drop --res/--rho")
+    return build(
+        ref.spec,
+        alpha=alpha or ref.alpha or _default_alpha(ref.spec),
+        resolution=resolution or ref.resolution,
+        rho=rho,
+        rounding=rounding,
+        options=spec_options(ref.spec, extra),
+        conventions=conventions_of(ref.spec, options),
+    )
+
+
+def _default_alpha(spec: Any) -> Fraction:
+    if spec.width is not None and spec.width.values is not None:
+        return Fraction(spec.width.default)
+    return Fraction(1)
+
+
+#: rows a person is shown before the table is cut (machine formats get every row)
+HUMAN_ROWS = 500
+
+
+def progress() -> Any:
+    """A progress callback that shows a rich bar on a terminal once a sweep has run a second."""
+    import time
+
+    started = time.monotonic()
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if time.monotonic() - started < 1 or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            state["bar"] = Progress(console=Console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("costing widths", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done == total:
+            state["bar"].stop()
+
+    return update
