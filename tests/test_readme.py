@@ -40,7 +40,8 @@ def blocks() -> list[tuple[str, str]]:
 
 def test_readme_has_an_example_of_every_command():
     commands = {shlex.split(command)[1] for command, _ in blocks()}
-    assert commands == {"table", "formula", "sweep", "compare", "check", "verify"}
+    assert commands == {"table", "formula", "sweep", "compare", "check", "verify", "nets"}
+    assert "mobicost spec " in README.read_text()  # its output is a spec file, shown in docs/
 
 
 @pytest.mark.parametrize(("command", "shown"), blocks(), ids=[c for c, _ in blocks()])
@@ -65,6 +66,13 @@ def test_quickstart_is_two_commands():
     quick = README.read_text().split("<!-- quickstart -->")[1].split("<!-- /quickstart -->")[0]
     lines = [line for line in quick.splitlines() if line and not line.startswith("```")]
     assert lines == ["pip install -e '.[test]' && mobicost table --alpha 0.5 --res 160", "pytest"]
+
+
+def test_the_example_spec_is_the_docs_worked_example():
+    docs = (README.parent / "docs" / "specs.md").read_text()
+    example = (README.parent / "examples" / "tiny-resnet.toml").read_text()
+    worked = docs.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert example.endswith(worked)
 
 
 def test_readme_python_examples():

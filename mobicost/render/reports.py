@@ -263,8 +263,10 @@ def check_report(claims: Sequence[Claim]) -> Report:
     summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
     notes = (
         f"{len(claims)} claims: {summary}; {len(unexplained)} unexplained.",
-        "Computed: mobicost's exact count with the paper's conventions (MACs, no bias, no "
-        "batch norm, 1000 classes). Difference: (printed - computed) / computed.",
+        "Computed: mobicost's exact count of the configuration, under the source's conventions "
+        "(the MobileNet paper's: MACs, no bias, no batch norm, 1000 classes; for another "
+        "network, those its spec's published entry states). Difference: (printed - computed) "
+        "/ computed.",
         "A mismatch is explained only when a convention or a misprint reproduces the printed "
         "number; the convention that reproduces the most figures of a source is tried first.",
     )
