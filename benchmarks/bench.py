@@ -184,6 +184,8 @@ def main() -> None:
         Measured(label, [MOBICOST, *net]),
         Measured(f"{label} --format csv", [MOBICOST, *net, "--format", "csv"]),
         Measured(f"{label}, on a terminal", ["--pty", MOBICOST, *net]),
+        # the largest built-in graph: 117 layers, channel splits, concats and shuffles
+        Measured("mobicost table shufflenet-v2", [MOBICOST, "table", "shufflenet-v2"]),
     ]
     fast = [floor, *tables]
     if not args.table:

@@ -269,3 +269,47 @@ def test_terminal_styles_and_no_color():
     assert b"\x1b[" in _on_a_terminal({**env, "NO_COLOR": ""})  # empty NO_COLOR: not set
     plain = _on_a_terminal({**env, "NO_COLOR": "1"})
     assert b"\x1b[" not in plain and b"Total" in plain
+
+
+@pytest.mark.parametrize("name", ["resnet-18", "shufflenet-v1", "mobilenet-v3-small"])
+def test_a_spec_printed_and_read_back_gives_the_same_table(name):
+    """`mobicost table <(mobicost spec NAME)` is `mobicost table NAME`, through a real pipe."""
+    import shutil
+    import subprocess
+    import sys
+
+    mobicost = shutil.which("mobicost") or f"{sys.executable} -m mobicost"
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("needs bash for process substitution")
+    piped = subprocess.run(
+        [bash, "-c", f"{mobicost} table <({mobicost} spec {name}) -f csv"],
+        capture_output=True,
+        text=True,
+    )
+    direct = subprocess.run(
+        [bash, "-c", f"{mobicost} table {name} -f csv"], capture_output=True, text=True
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == direct.stdout
+
+
+def test_a_spec_error_names_the_file_and_line(run, tmp_path):
+    spec = tmp_path / "bad.toml"
+    spec.write_text(
+        'name = "bad"\ninput = [3, 32, 32]\n\n[[layers]]\nop = "conv"\nfilters = 8\nkernel = 3\n'
+        '\n[[layers]]\nop = "add"\ninput = ["input", "conv1"]\n'
+    )
+    message = run.error("table", str(spec))
+    assert f"{spec}:9: layers[1] (add 'add1'): an add of unequal shapes: 32x32x3 + 32x32x8" in (
+        message
+    )
+    assert "no such option --groups" in run.error("table", "mobilenet-v2", "--groups", "3")
+    assert "--groups needs a value" in run.error("table", "shufflenet-v1", "--groups")
+    assert "not offered; choose from: 1, 2, 3, 4, 8" in run.error(
+        "table", "shufflenet-v1", "--groups", "5"
+    )
+    assert "published at widths 0.5, 1.0, 1.5, 2.0 only" in run.error(
+        "table", "shufflenet-v2", "--alpha", "0.75"
+    )
+    assert "has no width multiplier" in run.error("table", "resnet-18", "--alpha", "0.5")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("sympy", "pandas")
+HEAVY = ("sympy", "pandas", "numpy", "torch", "matplotlib")
 
 
 def modules_after(code: str) -> set[str]:
@@ -24,6 +24,11 @@ def modules_after(code: str) -> set[str]:
         "import mobicost",
         "import mobicost.cli",
         "from mobicost.cli import main\nmain(['--help'], standalone_mode=False)",
+        "from mobicost.cli import main\nmain(['table', '--alpha', '0.5'], standalone_mode=False)",
+        "from mobicost.cli import main\nmain(['table', 'shufflenet-v2'], standalone_mode=False)",
+        "from mobicost.cli import main\nmain(['table', 'examples/tiny-resnet.toml', '-f', 'csv',"
+        " '-o', '/dev/null'], standalone_mode=False)",
+        "from mobicost.cli import main\nmain(['nets'], standalone_mode=False)",
     ],
 )
 def test_numeric_path_stays_light(code):
@@ -31,7 +36,9 @@ def test_numeric_path_stays_light(code):
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
 
 
-@pytest.mark.parametrize("command", ["formula", "table", "sweep", "compare", "check", "verify"])
+@pytest.mark.parametrize(
+    "command", ["formula", "table", "sweep", "compare", "check", "verify", "nets", "spec"]
+)
 def test_every_command_has_help_with_examples(command):
     from click.testing import CliRunner
 

@@ -11,6 +11,7 @@ throughout; no sympy, and pandas only in ``to_frame``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -141,11 +142,12 @@ class Network:
         """The resolution multiplier: the input size relative to the spec's own."""
         return Fraction(self.resolution, self.spec.resolution)
 
-    @property
+    @functools.cached_property
     def total(self) -> Cost:
+        """The layers' costs added up (computed once: every share divides by it)."""
         return rules.total([layer.total for layer in self.layers])
 
-    @property
+    @functools.cached_property
     def ops(self) -> int:
         """Total operations in the conventions' unit."""
         return self.conventions.ops(self.total)
