@@ -172,7 +172,7 @@ def published_figures(net: Network) -> dict[str, tuple[str, str]]:
             if row.params is not None:
                 figures.setdefault("params", (f"{row.params.text}M", source))
     spec = net.spec
-    default_alpha = Fraction(spec.width.default) if spec.width and spec.width.values else 1
+    default_alpha = spec.default_alpha
     for entry in spec.published:
         what = entry.get("what")
         chosen = {k: str(v) for k, v in entry.get("options", {}).items()}

@@ -42,7 +42,7 @@ def accuracies(
     """Published top-1 accuracies from a spec's ``[[published]]`` entries, by origin (the
     source's name before its first comma: "Howard et al. 2017", "TF-Slim checkpoints"), then by
     (alpha, resolution, options). The first entry for a configuration wins."""
-    width_default = Fraction(spec.width.default) if spec.width and spec.width.values else 1
+    width_default = spec.default_alpha
     table: dict[str, dict[tuple[Fraction, int, tuple[tuple[str, str], ...]], str]] = {}
     for entry in spec.published:
         if entry.get("what") != "top1":
@@ -250,10 +250,9 @@ def sweep(
     if top is not None:
         rows, cols = rows[:top], cols[:top]
 
-    width_default = Fraction(spec.width.default) if spec.width and spec.width.values else 1
     reference = build(
         spec,
-        alpha=width_default,
+        alpha=spec.default_alpha,
         rounding=rounding,
         options=dict(chosen),
         conventions=conventions,

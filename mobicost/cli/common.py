@@ -425,19 +425,13 @@ def chosen_network(
         raise click.UsageError("the network's name gives its resolution already: drop --res/--rho")
     return build(
         ref.spec,
-        alpha=alpha or ref.alpha or _default_alpha(ref.spec),
+        alpha=alpha or ref.alpha or ref.spec.default_alpha,
         resolution=resolution or ref.resolution,
         rho=rho,
         rounding=rounding,
         options=spec_options(ref.spec, extra),
         conventions=conventions_of(ref.spec, options),
     )
-
-
-def _default_alpha(spec: Any) -> Fraction:
-    if spec.width is not None and spec.width.values is not None:
-        return Fraction(spec.width.default)
-    return Fraction(1)
 
 
 #: rows a person is shown before the table is cut (machine formats get every row)

@@ -122,7 +122,7 @@ def compare(
             networks.append(
                 build(
                     ref.spec,
-                    alpha=ref.alpha if ref.alpha is not None else _default(ref.spec),
+                    alpha=ref.alpha if ref.alpha is not None else ref.spec.default_alpha,
                     resolution=ref.resolution,
                     options=own,
                     conventions=conventions,
@@ -155,9 +155,3 @@ def compare(
         **{name: value for name, value in (("alpha", alpha), ("rho", rho)) if value is not None},
     )
     emit(layer_comparison_report(comparison, bias=layer_bias), fmt, output)
-
-
-def _default(spec: Any) -> Fraction:
-    if spec.width is not None and spec.width.values is not None:
-        return Fraction(spec.width.default)
-    return Fraction(1)

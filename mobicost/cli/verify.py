@@ -45,7 +45,7 @@ def verification_set(options: dict[str, Any]) -> list[Any]:
         spec = load(name)
         conventions = conventions_of(spec, options)
         width = spec.width
-        default = Fraction(width.default) if width is not None and width.values else Fraction(1)
+        default = spec.default_alpha
         configurations: list[dict[str, Any]] = [{}, {"resolution": 160}]
         if width is not None and width.values is None:
             configurations.append({"alpha": Fraction(1, 2)})

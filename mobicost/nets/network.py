@@ -361,7 +361,7 @@ def network(
         raise MobicostError(f"{name!r} names its resolution already; give it once")
     return build(
         spec,
-        alpha=alpha if alpha is not None else (named_alpha or 1),
+        alpha=alpha if alpha is not None else (named_alpha or spec.default_alpha),
         resolution=resolution if resolution is not None else named_resolution,
         rho=rho,
         rounding=rounding,

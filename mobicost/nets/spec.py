@@ -155,6 +155,13 @@ class Spec:
     def resolution(self) -> int:
         return self.input[1]
 
+    @property
+    def default_alpha(self) -> Fraction:
+        """The width it is built at unless told: 1, or its ``[width]`` table's default."""
+        if self.width is not None and self.width.values is not None:
+            return Fraction(self.width.default)
+        return Fraction(1)
+
     def where(self, key: str) -> str:
         """``file:line`` (or ``file``) for a key path such as ``layers[3]``."""
         line = self.lines.get(key) or self.lines.get(key.split("[")[0])
