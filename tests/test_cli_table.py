@@ -186,7 +186,8 @@ def test_python_m_mobicost():
         capture_output=True,
         text=True,
     ).stdout
-    assert json.loads(out)["totals"] == {
+    data = json.loads(out)
+    assert data["totals"] == {
         "type": "Total",
         "macs": 76_524_800,
         "adds": 0,
@@ -194,6 +195,9 @@ def test_python_m_mobicost():
         "params": 1_319_648,
         "bn_params": 0,
         "macs_share": 1,
+        "weight_bytes": 1_319_648 * 4,  # fp32
+        "bytes_moved": sum(row["bytes_moved"] for row in data["rows"]),
+        "live_bytes": 80 * 80 * (16 + 32) * 4,  # the peak: the first 1x1's input and output
     }
 
 

@@ -48,6 +48,7 @@ class MobicostGroup(click.Group):
         "formula": "formula",
         "nets": "nets",
         "spec": "nets",
+        "latency": "latency",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -402,6 +403,40 @@ def conventions_of(spec: Any, options: Mapping[str, Any]) -> Any:
     return conventions_for(spec, **{key: options.get(key) for key in CONVENTION_KEYS})
 
 
+class Figure(click.ParamType):  # type: ignore[type-arg]
+    """A positive figure with an SI suffix and, for times, a unit: ``50T``, ``3.35e12``, ``5us``,
+    ``0.005ms``, ``2s``. Exact: read as a fraction."""
+
+    name = "figure"
+    _SI: ClassVar[dict[str, Fraction]] = {
+        "": Fraction(1), "k": Fraction(10**3), "K": Fraction(10**3), "M": Fraction(10**6),
+        "G": Fraction(10**9), "T": Fraction(10**12), "P": Fraction(10**15),
+        "m": Fraction(1, 10**3), "u": Fraction(1, 10**6), "µ": Fraction(1, 10**6),
+        "n": Fraction(1, 10**9),
+    }  # fmt: skip
+
+    def __init__(self, unit: str = "") -> None:
+        self.unit = unit
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from ..exact import parse_exact
+
+        if isinstance(value, Fraction):
+            return value
+        text = str(value).strip()
+        if self.unit and text.endswith(self.unit):
+            text = text[: -len(self.unit)]
+        prefix = text[-1:] if text[-1:] in self._SI and not text[-1:].isdigit() else ""
+        try:
+            number = parse_exact(text[: len(text) - len(prefix)]) * self._SI[prefix]
+        except (ValueError, ZeroDivisionError):
+            example = "5us or 0.005ms" if self.unit == "s" else "50T or 3.35e12"
+            self.fail(f"expected a figure such as {example}, got {value!r}", param, ctx)
+        if number <= 0:
+            self.fail(f"must be greater than zero, got {value!r}", param, ctx)
+        return number
+
+
 def chosen_network(
     ref: NetworkRef | None,
     alpha: Fraction | None,
@@ -460,3 +495,55 @@ def progress() -> Any:
             state["bar"].stop()
 
     return update
+
+
+def workload_options(command: Any) -> Any:
+    """--batch and the data types: what the memory and time figures are for."""
+    from ..nets.memory import DTYPES
+
+    options = [
+        click.option(
+            "--batch", type=POSITIVE_INT, default=1, show_default=True, help="Batch size."
+        ),
+        click.option(
+            "--dtype",
+            type=click.Choice(DTYPES),
+            default=None,
+            help="Data type of weights and activations alike.  [default: fp32]",
+        ),
+        click.option(
+            "--weight-dtype",
+            type=click.Choice(DTYPES),
+            default=None,
+            help="Data type of the weights alone (int8: seed 000's quantised MobileNet).",
+        ),
+        click.option(
+            "--activation-dtype",
+            type=click.Choice(DTYPES),
+            default=None,
+            help="Data type of the activations alone.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def workload_of(options: Mapping[str, Any]) -> Any:
+    """The :class:`~mobicost.nets.memory.Workload` the workload options name."""
+    from ..nets.memory import Workload
+
+    dtype = options.get("dtype")
+    weights, activations = options.get("weight_dtype"), options.get("activation_dtype")
+    if dtype is not None and (weights is not None or activations is not None):
+        raise click.UsageError(
+            "--dtype sets both types: give it, or --weight-dtype/--activation-dtype"
+        )
+    return Workload(
+        batch=options.get("batch") or 1,
+        weights=weights or dtype or "fp32",
+        activations=activations or dtype or "fp32",
+    )
+
+
+WORKLOAD_KEYS = ("batch", "dtype", "weight_dtype", "activation_dtype")

@@ -17,6 +17,8 @@ from .common import (
     emit,
     format_options,
     network_options,
+    workload_of,
+    workload_options,
 )
 
 _EPILOG = """\b
@@ -30,6 +32,7 @@ Examples:
   mobicost table shufflenet-v1 --groups 8     a network's own option
   mobicost table my_net.toml                  a spec file ('mobicost spec NAME' for examples)
   mobicost table resnet-50 --unit flops -f csv -o resnet50.csv
+  mobicost table --dtype int8 --batch 8       memory as seed 000's quantised MobileNet needs
 
 \b
 NETWORK is a built-in ('mobicost nets' lists them), MobileNet v1 by a published name, or
@@ -42,6 +45,7 @@ network's own (how its authors count); each option here overrides one.
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
 @convention_options
+@workload_options
 @format_options
 @click.pass_context
 def table(
@@ -56,9 +60,11 @@ def table(
     output: str | None,
     **options: Any,
 ) -> None:
-    """A network layer by layer: shapes, MACs, parameters and shares, exact, and the cost by
-    layer type (the MobileNet paper's Table 2)."""
+    """A network layer by layer: shapes, MACs, parameters and shares, exact; the memory each
+    layer moves and holds for a batch and data type; and the cost by layer type (the MobileNet
+    paper's Table 2)."""
     from ..render.tables import layer_report
 
+    workload = workload_of(options)
     net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
-    emit(layer_report(net), fmt, output)
+    emit(layer_report(net, workload), fmt, output)

@@ -143,6 +143,8 @@ def _human(value: Cell, kind: Kind, *, latex: bool = False) -> str:
         return ratio_text(Fraction(value))
     if kind == "percent" and isinstance(value, Fraction | int):
         return f"{float(value) * 100:.2f}%"
+    if kind == "decimal" and isinstance(value, Fraction):  # a measure (a time): 4 digits
+        return f"{float(value):.4g}"
     return str(value)
 
 

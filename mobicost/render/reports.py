@@ -6,9 +6,11 @@ Only the layer comparison's closed-form ratios need sympy, and they import it wh
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 from ..analysis.check import Claim
 from ..analysis.compare import LayerComparison, ModelRow
+from ..analysis.latency import Prediction
 from ..analysis.sweep import Sweep
 from ..cost.conventions import Conventions
 from ..exact import decimal_text
@@ -393,3 +395,105 @@ def nets_report(entries: Sequence[dict[str, object]]) -> Report:
         "(docs/specs.md describes the format).",
     )
     return Report("Built-in networks", columns, tuple(entries), notes=notes)
+
+
+def _microseconds(seconds: Fraction) -> Fraction:
+    return seconds * 10**6
+
+
+def latency_report(prediction: Prediction) -> Report:
+    """One row per layer: its MACs and bytes, both bounds, which one binds, the predicted time
+    and its share beside the share of MACs; then the same by layer type."""
+    from .tables import memory_notes
+
+    net, device, workload = prediction.network, prediction.device, prediction.workload
+    total_macs = sum(int(t.layer.cost.macs) for t in prediction.layers) or 1
+    columns = (
+        Column("index", "#", "int"),
+        Column("name", "Layer", show="machine"),
+        Column("type", "Type / Stride"),
+        Column("macs", "MACs", "count"),
+        Column("bytes_moved", "Bytes moved", "count"),
+        Column("intensity", "MACs/byte", "ratio"),
+        Column("compute_us", "Compute us", "decimal"),
+        Column("memory_us", "Memory us", "decimal"),
+        Column("overhead_us", "overhead us", "decimal", show="machine"),
+        Column("bound", "Bound"),
+        Column("time_us", "Predicted us", "decimal"),
+        Column("time_share", "% of time", "percent"),
+        Column("macs_share", "% of MACs", "percent"),
+        Column("category", "Layer type", show="machine"),
+    )
+    rows = tuple(
+        {
+            "index": t.layer.index,
+            "name": t.layer.name,
+            "type": t.layer.label,
+            "macs": int(t.layer.cost.macs),
+            "bytes_moved": t.memory.moved,
+            "intensity": t.memory.intensity,
+            "compute_us": _microseconds(t.compute_s),
+            "memory_us": _microseconds(t.memory_s),
+            "overhead_us": _microseconds(t.overhead_s),
+            "bound": t.bound,
+            "time_us": _microseconds(t.seconds),
+            "time_share": prediction.share(t),
+            "macs_share": Fraction(int(t.layer.cost.macs), total_macs),
+            "category": t.layer.category,
+        }
+        for t in prediction.layers
+    )
+    totals = {
+        "type": "Total",
+        "macs": sum(int(t.layer.cost.macs) for t in prediction.layers),
+        "bytes_moved": sum(t.memory.moved for t in prediction.layers),
+        "time_us": _microseconds(prediction.seconds),
+        "time_share": Fraction(1),
+        "macs_share": Fraction(1),
+    }
+    breakdown = Report(
+        "By layer type: share of time beside share of MACs (the paper's Table 2, in time)",
+        (
+            Column("category", "Type"),
+            Column("time_share", "% of time", "percent"),
+            Column("macs_share", "% of MACs", "percent"),
+        ),
+        tuple(
+            {"category": c, "time_share": time, "macs_share": macs}
+            for c, time, macs in prediction.by_category()
+        ),
+        key="breakdown",
+    )
+    from ..nets.memory import network_memory
+
+    notes = (
+        f"Predicted: time = max(FLOPs / peak, bytes moved / bandwidth) + overhead per layer "
+        f"(a roofline; FLOPs = 2 x MACs of the batch, at the {workload.activations} peak); "
+        f"total {float(prediction.seconds) * 1e3:.4g} ms for a batch of {workload.batch}. "
+        "MACs and shares per sample; a view takes no time.",
+        *device.notes(),
+        *model_notes(net),
+        *memory_notes(network_memory(net, workload)),
+    )
+    return Report(
+        f"{net.name} on {device.title}: predicted time per layer",
+        columns,
+        rows,
+        totals=totals,
+        notes=notes,
+        meta={
+            **network_meta(net),
+            "device": {
+                "name": device.name,
+                "title": device.title,
+                "source": device.source,
+                "peak": {k: str(v) for k, v in device.peak.items()},
+                "bandwidth": str(device.bandwidth),
+                "overhead": str(device.overhead),
+            },
+            "workload": workload.as_dict(),
+            "seconds": str(prediction.seconds),
+        },
+        sections=(breakdown,),
+        context={**network_context(net), **workload.as_dict(), "device": device.name},
+    )

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..nets.memory import NetworkMemory, Workload, network_memory
 from ..nets.network import Network, model_notes
-from .formats import Column, Report
+from .formats import Column, Report, humanize
 
 
 def network_meta(network: Network) -> dict[str, object]:
@@ -31,8 +32,25 @@ def network_context(network: Network) -> dict[str, object]:
     return network.context()
 
 
-def layer_report(network: Network) -> Report:
-    """One row per layer, a totals row, and the paper's Table 2 breakdown as a section."""
+def memory_notes(memory: NetworkMemory) -> tuple[str, ...]:
+    """The peak of live activations and the weights, in words."""
+    where = (
+        f" while layer {memory.peak_layer.index} ({memory.peak_layer.name}) runs"
+        if memory.peak_layer is not None
+        else ""
+    )
+    return (
+        *memory.workload.notes(),
+        f"Peak activation memory: {memory.peak_bytes:,} bytes ({humanize(memory.peak_bytes)}B)"
+        f"{where}; weights: {memory.weight_bytes:,} bytes ({humanize(memory.weight_bytes)}B).",
+    )
+
+
+def layer_report(network: Network, workload: Workload | None = None) -> Report:
+    """One row per layer (costs, then the memory ``workload`` needs: batch 1, fp32 unless
+    given), a totals row, and the paper's Table 2 breakdown as a section."""
+    workload = workload or Workload()
+    memory = network_memory(network, workload)
     conv = network.conventions
     unit = conv.unit
     ops_header = conv.unit_header + (" + other ops" if conv.counts_other_ops else "")
@@ -50,12 +68,32 @@ def layer_report(network: Network) -> Report:
         Column("params", "Params", "count"),
         Column("bn_params", "BN params", "count", show="machine"),
         Column(f"{unit}_share", f"% of {conv.unit_header}", "percent"),
+        Column("activation_bytes", "Act. bytes", "count"),
+        Column("intensity", "MACs/byte", "ratio"),
+        Column("input_bytes", "input bytes", "count", show="machine"),
+        Column("output_bytes", "output bytes", "count", show="machine"),
+        Column("weight_bytes", "weight bytes", "count", show="machine"),
+        Column("bytes_moved", "bytes moved", "count", show="machine"),
+        Column("live_bytes", "live activation bytes", "count", show="machine"),
         Column("category", "Layer type", show="machine"),
     )
     rows = []
-    for record, layer in zip(network.records(), network.layers, strict=True):
+    for record, layer, bytes_, live in zip(
+        network.records(), network.layers, memory.layers, memory.live, strict=True
+    ):
         record[f"{unit}_share"] = record.pop("share")
         record["ops"] = conv.ops(layer.cost)
+        record.update(
+            {
+                "activation_bytes": bytes_.activation_bytes,
+                "intensity": bytes_.intensity,
+                "input_bytes": bytes_.input_bytes,
+                "output_bytes": bytes_.output_bytes,
+                "weight_bytes": bytes_.weight_bytes,
+                "bytes_moved": bytes_.moved,
+                "live_bytes": live,
+            }
+        )
         rows.append(record)
     total = network.total
     totals = {
@@ -67,6 +105,9 @@ def layer_report(network: Network) -> Report:
         "params": network.params,
         "bn_params": sum(int(x.bn.params) for x in network.layers),
         f"{unit}_share": Fraction(1),
+        "weight_bytes": memory.weight_bytes,
+        "bytes_moved": memory.moved,
+        "live_bytes": memory.peak_bytes,
     }
     breakdown = Report(
         "By layer type (the paper's Table 2)",
@@ -94,8 +135,13 @@ def layer_report(network: Network) -> Report:
         columns,
         tuple(rows),
         totals=totals,
-        notes=model_notes(network),
-        meta=network_meta(network),
+        notes=(*model_notes(network), *memory_notes(memory)),
+        meta={
+            **network_meta(network),
+            "workload": workload.as_dict(),
+            "peak_activation_bytes": memory.peak_bytes,
+            "weight_bytes": memory.weight_bytes,
+        },
         sections=(breakdown,),
-        context=network_context(network),
+        context={**network_context(network), **workload.as_dict()},
     )
