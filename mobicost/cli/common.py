@@ -49,6 +49,8 @@ class MobicostGroup(click.Group):
         "nets": "nets",
         "spec": "nets",
         "latency": "latency",
+        "calibrate": "profile",
+        "profile": "profile",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

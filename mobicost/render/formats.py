@@ -141,16 +141,17 @@ def _human(value: Cell, kind: Kind, *, latex: bool = False) -> str:
         return f"{value:,}"
     if kind == "ratio" and isinstance(value, Fraction | int):
         return ratio_text(Fraction(value))
-    if kind == "percent" and isinstance(value, Fraction | int):
+    if kind == "percent" and isinstance(value, Fraction | int | float):
         return f"{float(value) * 100:.2f}%"
-    if kind == "decimal" and isinstance(value, Fraction):  # a measure (a time): 4 digits
+    if kind == "decimal" and isinstance(value, Fraction | float):  # a measure: 4 digits
         return f"{float(value):.4g}"
     return str(value)
 
 
 def _machine(value: Cell) -> object:
-    """A JSON value: exact integers stay integers, fractions become ``"a/b"`` strings."""
-    if value is None or isinstance(value, bool | int | str):
+    """A JSON value: exact integers stay integers, fractions become ``"a/b"`` strings, measured
+    figures (floats) stay numbers."""
+    if value is None or isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, Fraction):
         return str(value) if value.denominator != 1 else value.numerator

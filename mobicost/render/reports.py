@@ -17,6 +17,7 @@ from ..exact import decimal_text
 from ..nets.network import model_notes
 from ..nets.pytorch import Verification
 from ..nets.spec import typed
+from ..nets.timing import Calibration, LayerTimings
 from .formats import Column, Report
 from .tables import network_context, network_meta
 
@@ -496,4 +497,159 @@ def latency_report(prediction: Prediction) -> Report:
         },
         sections=(breakdown,),
         context={**network_context(net), **workload.as_dict(), "device": device.name},
+    )
+
+
+def calibration_report(calibration: Calibration, saved: object = None) -> Report:
+    """What ``mobicost calibrate`` measured, one figure a row, and where it saved them."""
+    machine = calibration.machine
+    rows = [
+        {
+            "figure": f"peak compute, {dtype}",
+            "value": Fraction(value).limit_denominator(1),
+            "unit": "FLOP/s",
+            "how": f"{calibration.matmul_size}^3 x 2 FLOPs / median seconds of an "
+            f"{calibration.matmul_size} x {calibration.matmul_size} matrix product",
+        }
+        for dtype, value in calibration.peak.items()
+    ]
+    rows.append(
+        {
+            "figure": "memory bandwidth",
+            "value": Fraction(calibration.bandwidth).limit_denominator(1),
+            "unit": "bytes/s",
+            "how": f"2 x {calibration.copy_bytes:,} bytes / median seconds of one copy",
+        }
+    )
+    rows.append(
+        {
+            "figure": "overhead a layer",
+            "value": round(calibration.overhead * 1e9),
+            "unit": "ns",
+            "how": "median seconds of adding two 1-element tensors",
+        }
+    )
+    threads = f", {machine.threads} threads" if machine.threads else ""
+    notes = (
+        f"Measured on {machine.name} ({machine.device}{threads}), torch {machine.torch_version}, "
+        f"{calibration.date}; each figure the median of repeated timings.",
+        f"Saved as the 'local' device profile: {saved} (mobicost latency --device local)."
+        if saved
+        else "Not saved (--no-save).",
+    )
+    return Report(
+        "This machine's roofline, measured",
+        (
+            Column("figure", "figure"),
+            Column("value", "value", "count"),
+            Column("unit", "unit"),
+            Column("how", "how"),
+        ),
+        tuple(rows),
+        notes=notes,
+        meta={"machine": machine.name, "device": machine.device, "date": calibration.date},
+    )
+
+
+def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
+    """Measured time per layer beside the roofline's prediction and the share of MACs."""
+    net = measured.network
+    total_macs = sum(int(layer.cost.macs) for layer in net.layers) or 1
+    predicted_total = float(prediction.seconds)
+    columns = (
+        Column("index", "#", "int"),
+        Column("name", "Layer", show="machine"),
+        Column("type", "Type / Stride"),
+        Column("measured_us", "Measured us", "decimal"),
+        Column("spread_us", "IQR us", "decimal"),
+        Column("predicted_us", "Predicted us", "decimal"),
+        Column("ratio", "Measured / predicted", "decimal"),
+        Column("measured_share", "% of time", "percent"),
+        Column("predicted_share", "% predicted", "percent"),
+        Column("macs_share", "% of MACs", "percent"),
+        Column("category", "Layer type", show="machine"),
+    )
+    rows = []
+    for timing, predicted in zip(measured.layers, prediction.layers, strict=True):
+        seconds = float(predicted.seconds)
+        rows.append(
+            {
+                "index": timing.layer.index,
+                "name": timing.layer.name,
+                "type": timing.layer.label,
+                "measured_us": timing.seconds * 1e6,
+                "spread_us": timing.spread * 1e6,
+                "predicted_us": predicted.seconds * 10**6,
+                "ratio": timing.seconds / seconds if seconds else None,
+                "measured_share": measured.share(timing),
+                "predicted_share": prediction.share(predicted),
+                "macs_share": Fraction(int(timing.layer.cost.macs), total_macs),
+                "category": timing.layer.category,
+            }
+        )
+    predicted_by = {c: share for c, share, _ in prediction.by_category()}
+    macs_by = {c: macs for c, _, macs in prediction.by_category()}
+    breakdown = Report(
+        "By layer type: measured share of time, predicted share, share of MACs",
+        (
+            Column("category", "Type"),
+            Column("measured_share", "% of time", "percent"),
+            Column("predicted_share", "% predicted", "percent"),
+            Column("macs_share", "% of MACs", "percent"),
+        ),
+        tuple(
+            {
+                "category": category,
+                "measured_share": share,
+                "predicted_share": predicted_by.get(category, Fraction(0)),
+                "macs_share": macs_by.get(category, Fraction(0)),
+            }
+            for category, _, share in measured.by_category()
+        ),
+        key="breakdown",
+    )
+    machine = measured.machine
+    threads = f", {machine.threads} threads" if machine.threads else ""
+    notes = (
+        f"Measured: PyTorch {machine.torch_version} (eager) on {machine.name} "
+        f"({machine.device}{threads}), {measured.dtype}, batch {measured.batch}; each layer's "
+        f"median seconds per call over {measured.repeats} repeats of at least "
+        f"{measured.min_time * 1e3:g} ms; IQR = interquartile range.",
+        f"Total: the layers add up to {measured.seconds * 1e3:.4g} ms; the whole forward pass "
+        f"took {measured.whole * 1e3:.4g} ms; predicted {predicted_total * 1e3:.4g} ms "
+        f"(measured / predicted = {measured.seconds / predicted_total:.3g}).",
+        *prediction.device.notes(),
+        *model_notes(net),
+    )
+    return Report(
+        f"{net.name}: measured time per layer beside the prediction",
+        columns,
+        tuple(rows),
+        totals={
+            "type": "Total",
+            "measured_us": measured.seconds * 1e6,
+            "predicted_us": prediction.seconds * 10**6,
+            "measured_share": Fraction(1),
+            "predicted_share": Fraction(1),
+            "macs_share": Fraction(1),
+        },
+        notes=notes,
+        meta={
+            **network_meta(net),
+            "machine": machine.name,
+            "device": machine.device,
+            "threads": machine.threads,
+            "whole_seconds": measured.whole,
+            "layers_seconds": measured.seconds,
+            "predicted_seconds": str(prediction.seconds),
+            "profile": prediction.device.name,
+        },
+        sections=(breakdown,),
+        context={
+            **network_context(net),
+            "batch": measured.batch,
+            "dtype": measured.dtype,
+            "machine": machine.name,
+            "profile": prediction.device.name,
+        },
     )

@@ -1,0 +1,143 @@
+"""``mobicost calibrate`` and ``mobicost profile``: this machine measured (PyTorch extra)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import click
+
+from ..render.formats import Format
+from .common import (
+    CONTEXT,
+    NETWORK,
+    NETWORK_CONTEXT,
+    NetworkRef,
+    chosen_network,
+    convention_options,
+    emit,
+    format_options,
+    network_options,
+    workload_of,
+    workload_options,
+)
+from .params import POSITIVE_INT
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--on", "target", default=None, help="cpu, cuda or cuda:N [default: cuda where present]."
+)
+@click.option(
+    "--dtype",
+    "dtypes",
+    multiple=True,
+    type=click.Choice(("fp32", "fp16", "bf16")),
+    help="Data types to measure peak compute for (repeatable) [default: fp32].",
+)
+@click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: PyTorch's choice].")
+@click.option("--no-save", is_flag=True, help="Measure and print; keep the saved profile as is.")
+@format_options
+def calibrate(
+    target: str | None,
+    dtypes: tuple[str, ...],
+    threads: int | None,
+    no_save: bool,
+    fmt: Format,
+    output: str | None,
+) -> None:
+    """Measure this machine's roofline: peak compute (a large matrix product), memory
+    bandwidth (a large copy) and per-layer overhead (a tiny operation), on the CPU or a CUDA
+    device, and save it as the 'local' device profile, so that 'mobicost latency --device
+    local' predicts for the machine at hand. Needs PyTorch.
+
+    \b
+    Examples:
+      mobicost calibrate
+      mobicost calibrate --on cuda --dtype fp32 --dtype bf16
+      mobicost latency --device local          then predict for this machine
+    """
+    from ..nets.pytorch import require_torch
+    from ..nets.timing import calibrate as measure
+    from ..nets.timing import default_device, save_profile
+    from ..render.reports import calibration_report
+
+    require_torch()
+    calibration = measure(target or default_device(), dtypes or ("fp32",), threads=threads)
+    saved = None if no_save else save_profile(calibration)
+    emit(calibration_report(calibration, saved), fmt, output)
+
+
+@click.command(context_settings=NETWORK_CONTEXT)
+@click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
+@network_options
+@click.option(
+    "--on", "target", default=None, help="cpu, cuda or cuda:N [default: cuda where present]."
+)
+@click.option(
+    "--device",
+    default=None,
+    help="The profile to predict with [default: local where calibrated, else cpu or h100].",
+)
+@click.option("--repeats", type=POSITIVE_INT, default=7, show_default=True, help="Repeats.")
+@click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: PyTorch's choice].")
+@convention_options
+@workload_options
+@format_options
+@click.pass_context
+def profile(
+    ctx: click.Context,
+    /,
+    network: NetworkRef | None,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: str | None,
+    target: str | None,
+    device: str | None,
+    repeats: int,
+    threads: int | None,
+    fmt: Format,
+    output: str | None,
+    **options: Any,
+) -> None:
+    """Run a network layer by layer in PyTorch and print each layer's measured time (median
+    over repeats) beside the roofline's prediction, their ratio, and the measured share of
+    time by layer type beside the predicted share and the share of MACs. Needs PyTorch.
+
+    \b
+    Examples:
+      mobicost profile                          MobileNet v1, batch 1, on this machine
+      mobicost profile --batch 8 --device local after mobicost calibrate
+      mobicost profile mobilenet-v2 --on cuda --dtype bf16 --device h100
+    """
+    from ..analysis.latency import load_device, predict
+    from ..nets.pytorch import require_torch
+    from ..nets.timing import default_device, measure_layers
+    from ..render.reports import profile_report
+
+    require_torch()
+    workload = workload_of(options)
+    if workload.weights != workload.activations:
+        raise click.UsageError("profile runs one data type: give --dtype")
+    net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
+    where = target or default_device()
+    chosen = load_device(device or _predictor(where))
+    measured = measure_layers(
+        net,
+        batch=workload.batch,
+        device=where,
+        dtype=workload.activations,
+        repeats=repeats,
+        threads=threads,
+    )
+    emit(profile_report(measured, predict(net, chosen, workload)), fmt, output)
+
+
+def _predictor(where: str) -> str:
+    """The profile to predict with: this machine's where calibrated, else a class like it."""
+    from ..analysis.latency import config_dir
+
+    if (config_dir() / "devices" / "local.toml").exists():
+        return "local"
+    return "cpu" if where == "cpu" else "h100"

@@ -1,0 +1,71 @@
+"""mobicost calibrate and mobicost profile: the plumbing, on small sizes; no timed assertions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def fast_calibration(monkeypatch, tmp_path):
+    """calibrate on small sizes, saving into a temporary config directory."""
+    from mobicost.nets import timing
+
+    real = timing.calibrate
+    monkeypatch.setattr(
+        timing,
+        "calibrate",
+        lambda device, dtype, **options: real(
+            device, dtype, matmul_size=64, copy_bytes=2**16, repeats=2, min_time=0.001, **options
+        ),
+    )
+    monkeypatch.setenv("MOBICOST_CONFIG_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_calibrate_saves_the_local_profile_that_latency_reads(run, fast_calibration):
+    data = run.json("calibrate", "--on", "cpu", "--threads", "1")
+    figures = {row["figure"]: row for row in data["rows"]}
+    assert set(figures) == {"peak compute, fp32", "memory bandwidth", "overhead a layer"}
+    assert all(row["value"] > 0 for row in data["rows"])
+    saved = fast_calibration / "devices" / "local.toml"
+    assert saved.exists()
+    local = run.json("latency", "--device", "local", "--alpha", "0.25", "--res", "64")
+    assert local["device"]["name"] == "local" and local["device"]["title"] == data["machine"]
+    before = saved.read_text()
+    run("calibrate", "--on", "cpu", "--no-save")
+    assert saved.read_text() == before
+
+
+def test_profile_prints_measured_beside_predicted(run, fast_calibration):
+    data = run.json(
+        "profile", "examples/tiny-resnet.toml", "--repeats", "1", "--threads", "1", "--device",
+        "cpu",
+    )  # fmt: skip
+    assert [row["name"] for row in data["rows"]][:3] == ["stem", "residual1.a", "residual1.b"]
+    assert all(row["measured_us"] > 0 for row in data["rows"])
+    assert data["profile"] == "cpu" and data["threads"] == 1
+    shares = [row["measured_share"] for row in data["breakdown"]["rows"]]
+    assert abs(sum(shares) - 1) < 1e-9
+    assert "profile runs one data type" in run.error(
+        "profile", "--weight-dtype", "int8", "--activation-dtype", "fp32"
+    )
+    assert "int8" in run.error("profile", "--dtype", "int8", "--repeats", "1")
+
+
+@pytest.mark.parametrize("command", ["calibrate", "profile"])
+def test_without_torch_is_the_install_hint(command):
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        f"from mobicost.cli import main\nmain(['{command}'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: PyTorch is not installed: pip install torch==2.13.0 (a CPU build), then "
+        "pip install 'mobicost[torch]'"
+    ]
