@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MobicostError
 from ..exact import parse_exact
 from ..nets.memory import DTYPES, LayerMemory, Workload, network_memory
+from ..nets.timing import profile_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..nets.network import Layer, Network
@@ -116,15 +117,6 @@ def _si(value: Fraction) -> str:
     return f"{number:.4g} "
 
 
-def config_dir() -> Path:
-    """Where mobicost keeps the user's files: $MOBICOST_CONFIG_DIR, else $XDG_CONFIG_HOME/mobicost,
-    else ~/.config/mobicost."""
-    if os.environ.get("MOBICOST_CONFIG_DIR"):
-        return Path(os.environ["MOBICOST_CONFIG_DIR"])
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "mobicost"
-
-
 def device_names() -> tuple[str, ...]:
     """The built-in profiles, then ``local`` (the calibrated machine)."""
     return (*sorted(p.stem for p in _FOLDER.glob("*.toml")), "local")
@@ -176,7 +168,7 @@ def parse_device(text: str, path: str) -> Device:
 def load_device(name: str) -> Device:
     """A built-in profile by name, ``local`` (from ``mobicost calibrate``), or a profile file."""
     if name == "local":
-        path = config_dir() / "devices" / "local.toml"
+        path = profile_path()
         if not path.exists():
             raise MobicostError(
                 f"no profile of this machine yet ({path}): run `mobicost calibrate` first"

@@ -136,8 +136,8 @@ def profile(
 
 def _predictor(where: str) -> str:
     """The profile to predict with: this machine's where calibrated, else a class like it."""
-    from ..analysis.latency import config_dir
+    from ..nets.timing import profile_path
 
-    if (config_dir() / "devices" / "local.toml").exists():
+    if profile_path().exists():
         return "local"
     return "cpu" if where == "cpu" else "h100"
