@@ -69,3 +69,18 @@ def test_without_torch_is_the_install_hint(command):
         "Error: PyTorch is not installed: pip install torch==2.13.0 (a CPU build), then "
         "pip install 'mobicost[torch]'"
     ]
+
+
+def test_check_measure_judges_the_95_percent_claim_in_time(run, monkeypatch):
+    from mobicost.nets import timing
+
+    real = timing.measure_layers
+    monkeypatch.setattr(
+        timing,
+        "measure_layers",
+        lambda net, **options: real(net, **{**options, "repeats": 1, "min_time": 0.001}),
+    )
+    data = run.json("check", "--source", "paper", "--measure", "--threads", "1")
+    [claim] = [row for row in data["rows"] if "(measured)" in row["claim"]]
+    assert claim["printed"] == "95%" and claim["explained"] is True
+    assert "of the layers' time" in claim["explanation"] and "94.86%" in claim["explanation"]

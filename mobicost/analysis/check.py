@@ -594,3 +594,40 @@ def library_claims() -> list[Claim]:
     """The published figures of every built-in network beyond the MobileNet paper's own tables
     (judged once per process: the built-ins do not change)."""
     return list(_library_claims())
+
+
+def measured_claims(timings: Any) -> list[Claim]:
+    """The paper's "MobileNet spends 95% of its computation time in 1x1 convolutions", judged
+    as a share of *time* measured on this machine (:func:`mobicost.nets.timing.measure_layers`
+    of 1.0 MobileNet-224), beside the share of mult-adds that the paper's Table 2 prints."""
+    shares = {category: share for category, _, share in timings.by_category()}
+    pointwise = Fraction(shares.get("Conv 1x1", 0.0)).limit_denominator(10**6)
+    depthwise = shares.get("Conv DW 3x3", 0.0)
+    macs = {s.category: s.ops_share for s in mobilenet_v1().breakdown()}
+    machine = timings.machine
+    threads = f", {machine.threads} threads" if machine.threads else ""
+    holds = 94 <= pointwise * 100 < 96
+    where = (
+        f"measured on {machine.name} ({machine.device}{threads}, {timings.dtype}, batch "
+        f"{timings.batch}): 1x1 convolutions take {float(pointwise):.1%} of the layers' time and "
+        f"the depthwise ones {depthwise:.1%}, against {float(macs['Conv 1x1']):.2%} and "
+        f"{float(macs['Conv DW 3x3']):.2%} of the mult-adds"
+    )
+    return [
+        Claim(
+            "1x1 convolutions: share of computation time (measured)",
+            f"{PAPER}, section 3",
+            "95%",
+            f"{float(pointwise) * 100:.1f}%",
+            "holds" if holds else "does not hold",
+            where
+            + (
+                ""
+                if holds
+                else "; the paper's 95% is its share of mult-adds (Table 2): depthwise layers "
+                "move many bytes per multiply-add, so time does not follow mult-adds"
+            ),
+            True,
+            pointwise * 100 / 95 - 1,
+        )
+    ]
