@@ -48,6 +48,7 @@ class MobicostGroup(click.Group):
         "formula": "formula",
         "nets": "nets",
         "spec": "nets",
+        "plot": "plot",
         "latency": "latency",
         "calibrate": "profile",
         "profile": "profile",
