@@ -17,6 +17,8 @@ def test_sweep_default(run):
         "adds": 0,
         "flops": 1_137_480_704,
         "params": 4_209_088,
+        "peak_bytes": (112 * 112 * 32 + 112 * 112 * 64) * 4,  # the first 1x1's input and output
+        "weight_bytes": 4_209_088 * 4,
         "ratio": 1,
         "top1_howard_et_al_2017": "70.6",
         "top1_tf_slim_checkpoints": "70.9",
@@ -176,3 +178,19 @@ def test_sweep_choices_are_the_librarys():
 
     choices = {p.name: list(p.type.choices) for p in sweep.params if p.name in ("sort", "rounding")}
     assert choices == {"sort": list(SORT_KEYS), "rounding": list(ROUNDINGS)}
+
+
+def test_sweep_memory_budget(run):
+    """int8 MobileNets whose activations fit 256 KB: 0.25 MobileNet-96 peaks at its first 1x1,
+    48 x 48 x (8 + 16) bytes."""
+    data = run.json(
+        "sweep", "--alpha", "0.25:1.0:0.05", "--res", "96:224:32", "--dtype", "int8",
+        "--max-memory", "256K", "--sort", "macs",
+    )  # fmt: skip
+    first = data["rows"][0]
+    assert first["model"] == "0.25 MobileNet-96" and first["peak_bytes"] == 48 * 48 * 24
+    assert all(row["peak_bytes"] <= 256_000 for row in data["rows"])
+    assert first["weight_bytes"] == first["params"]  # one byte a weight
+    both = run.json("sweep", "--max-weights", "2M", "--weight-dtype", "int8")
+    # 0.75 MobileNet has 2,568,144 weights, 0.5 1,319,648: 0.5 and 0.25 at 4 resolutions each
+    assert all(row["weight_bytes"] <= 2_000_000 for row in both["rows"]) and both["kept"] == 8

@@ -289,18 +289,23 @@ units = 10
 )
 def test_grid_equals_every_network_built_directly(text, alphas, conventions):
     from mobicost.nets.grid import cost_grid
+    from mobicost.nets.memory import Workload, network_memory
 
     spec = parse(text)
     fractions = [Fraction(a) for a in alphas]
     resolutions = [32, 17, 48, 64]
     chosen = conventions_for(spec, **conventions)
-    grid = cost_grid(spec, fractions, resolutions, conventions=chosen)
+    grid = cost_grid(
+        spec, fractions, resolutions, conventions=chosen, workload=Workload(2, "fp32", "bf16")
+    )
     for i, alpha in enumerate(fractions):
         for j, resolution in enumerate(resolutions):
             net = build(spec, alpha=alpha, resolution=resolution, conventions=chosen)
             assert grid.values["macs"][i, j] == net.total.macs
             assert grid.values["adds"][i, j] == net.total.adds
             assert grid.values["params"][i, j] == net.params  # the FC after a flatten grows
+            peak = network_memory(net, Workload(batch=2, activations="bf16")).peak_bytes
+            assert grid.values["peak_bytes"][i, j] == peak
 
 
 def test_rows_carry_words_and_a_single_named_instance_keeps_its_name():

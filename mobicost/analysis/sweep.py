@@ -24,6 +24,7 @@ from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from ..exact import decimal_text, exact_number
 from ..nets.grid import cost_grid
+from ..nets.memory import Workload
 from ..nets.network import build, conventions_for
 from ..nets.spec import Spec
 
@@ -74,6 +75,8 @@ class SweepPoint:
     ops: int  #: in the conventions' unit
     ratio: Fraction  #: ops relative to the network's reference configuration, same conventions
     top1: Mapping[str, str | None]  #: published top-1 by origin
+    peak_bytes: int = 0  #: the most activation memory live at once (the sweep's workload)
+    weight_bytes: int = 0  #: parameters x the weight type's size
 
     @property
     def name(self) -> str:
@@ -99,6 +102,8 @@ class Sweep:
     macs: Any = field(repr=False)  #: alpha x resolution grid of MACs (numpy, int64 or object)
     adds: Any = field(repr=False)  #: the same grid of other operations
     params: Any = field(repr=False)  #: the same grid of parameters
+    peak: Any = field(repr=False)  #: the same grid of peak activation bytes
+    workload: Workload  #: what the memory figures are for
     kept: tuple[Any, Any] = field(repr=False)  #: (alpha indices, resolution indices), in order
     reference: str = ""  #: the configuration ratios are relative to
     reference_ops: int = 0  #: its ops under the same conventions
@@ -138,6 +143,8 @@ class Sweep:
                     ops,
                     Fraction(ops, self.reference_ops) if self.reference_ops else Fraction(0),
                     {origin: table[origin].get(key) for origin in self.origins},
+                    int(self.peak[i, j]),
+                    int(self.params[i, j]) * self.workload.weight_size,
                 )
             )
         return tuple(points)
@@ -160,9 +167,12 @@ def sweep(
     rounding: str | None = None,
     options: Mapping[str, object] | None = None,
     conventions: Conventions | None = None,
+    workload: Workload | None = None,
     max_macs: Fraction | int | None = None,
     max_flops: Fraction | int | None = None,
     max_params: Fraction | int | None = None,
+    max_memory: Fraction | int | None = None,
+    max_weights: Fraction | int | None = None,
     pareto: bool = False,
     sort: SortKey | None = None,
     top: int | None = None,
@@ -177,7 +187,9 @@ def sweep(
     widths a ``[width]`` table lists; 1 where it has no width multiplier); without
     ``resolutions``, 224, 192, 160 and 128 where its input is 224, else its own. Budgets
     compare MACs (``max_macs``, other operations included when counted), FLOPs and parameters,
-    whatever unit the results are shown in. ``progress(done, total)`` follows the widths.
+    whatever unit the results are shown in; ``max_memory`` the peak of live activation bytes
+    and ``max_weights`` the weights' bytes, under ``workload`` (batch 1, fp32 by default).
+    ``progress(done, total)`` follows the widths.
     """
     import numpy
 
@@ -188,6 +200,7 @@ def sweep(
     else:
         spec = network
     conventions = conventions or conventions_for(spec)
+    workload = workload or Workload()
     if alphas is None:
         if spec.width is None:
             alphas = [1]
@@ -218,9 +231,12 @@ def sweep(
         rounding=rounding,
         options=dict(chosen),
         conventions=conventions,
+        workload=workload,
         progress=progress,
     )
-    macs_grid, adds_grid, params_grid = (grid.values[k] for k in ("macs", "adds", "params"))
+    macs_grid, adds_grid, params_grid, peak_grid = (
+        grid.values[k] for k in ("macs", "adds", "params", "peak_bytes")
+    )
 
     keep = numpy.ones(macs_grid.shape, dtype=bool)
     if max_macs is not None:
@@ -229,6 +245,10 @@ def sweep(
         keep &= 2 * macs_grid + adds_grid <= max_flops
     if max_params is not None:
         keep &= params_grid <= max_params
+    if max_memory is not None:
+        keep &= peak_grid <= max_memory
+    if max_weights is not None:
+        keep &= params_grid * workload.weight_size <= max_weights
     rows, cols = numpy.nonzero(keep)  # row-major: alphas in the order given, then resolutions
 
     scale = 2 if conventions.unit == "flops" else 1
@@ -267,6 +287,8 @@ def sweep(
         macs_grid,
         adds_grid,
         params_grid,
+        peak_grid,
+        workload,
         (rows, cols),
         reference.name,
         reference.ops,

@@ -19,6 +19,8 @@ from .common import (
     format_options,
     progress,
     spec_options,
+    workload_of,
+    workload_options,
 )
 from .params import ALPHA_LIST, BUDGET, POSITIVE_INT, RESOLUTION_LIST
 
@@ -31,6 +33,8 @@ Examples:
   mobicost sweep --pareto                           the accuracy / cost front (TF-Slim top-1)
   mobicost sweep mobilenet-v2 --alpha 0.35:1.4:0.05 --max-params 2M
   mobicost sweep shufflenet-v2 --res 96:224:32      its published widths at each resolution
+  mobicost sweep --alpha 0.25:1.0:0.05 --res 96:224:32 --dtype int8 --max-memory 256K
+                                                    fits a microcontroller's 256 KB of SRAM
 """
 
 
@@ -68,6 +72,14 @@ Examples:
 @click.option("--max-flops", type=BUDGET, help="Keep configurations with at most these FLOPs.")
 @click.option("--max-params", type=BUDGET, help="Keep configurations with at most these params.")
 @click.option(
+    "--max-memory",
+    type=BUDGET,
+    help="Keep configurations whose peak activation memory is at most these bytes: 256K.",
+)
+@click.option(
+    "--max-weights", type=BUDGET, help="Keep configurations with at most these weight bytes."
+)
+@click.option(
     "--pareto",
     is_flag=True,
     help="Keep the configurations no other beats on both cost and top-1 (or, where "
@@ -80,6 +92,7 @@ Examples:
 )
 @click.option("--top", type=POSITIVE_INT, help="Keep only the first N rows (after --sort).")
 @convention_options
+@workload_options
 @format_options
 @click.pass_context
 def sweep(
@@ -93,6 +106,8 @@ def sweep(
     max_macs: Fraction | None,
     max_flops: Fraction | None,
     max_params: Fraction | None,
+    max_memory: Fraction | None,
+    max_weights: Fraction | None,
     pareto: bool,
     sort: Any,
     top: int | None,
@@ -122,7 +137,13 @@ def sweep(
             raise click.UsageError("--rho leaves no input pixels")
     budgets = [
         f"{name} <= {int(value):,}" if value.denominator == 1 else f"{name} <= {value}"
-        for name, value in (("MACs", max_macs), ("FLOPs", max_flops), ("params", max_params))
+        for name, value in (
+            ("MACs", max_macs),
+            ("FLOPs", max_flops),
+            ("params", max_params),
+            ("peak activation bytes", max_memory),
+            ("weight bytes", max_weights),
+        )
         if value is not None
     ]
     result = sweeping.sweep(
@@ -132,9 +153,12 @@ def sweep(
         rounding=rounding,
         options=spec_options(spec, ctx.args),
         conventions=conventions_of(spec, options),
+        workload=workload_of(options),
         max_macs=max_macs,
         max_flops=max_flops,
         max_params=max_params,
+        max_memory=max_memory,
+        max_weights=max_weights,
         pareto=pareto,
         sort=sort,
         top=top,

@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..cost.conventions import Conventions
+from .memory import Workload, live_sets
 from .network import Network, build
 from .spec import Spec
 
@@ -74,10 +75,16 @@ def cost_grid(
     rounding: str | None = None,
     options: Mapping[str, object] | None = None,
     conventions: Conventions,
+    workload: Workload | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Grid:
-    """Cost ``spec`` at every alpha and resolution (see the module docstring)."""
+    """Cost ``spec`` at every alpha and resolution (see the module docstring), with the peak
+    of live activation memory under ``workload`` (``values["peak_bytes"]``): the maximum over
+    the layers of the bytes live while each runs, each tensor's bytes a product of its
+    channels and its size like any cost, so each layer's live bytes are one exact product."""
     import numpy
+
+    workload = workload or Workload()
 
     def net(alpha: Fraction, resolution: int) -> Network:
         return build(
@@ -101,7 +108,10 @@ def cost_grid(
     for i, network in enumerate(by_alpha):
         groups.setdefault(_signature(network), []).append(i)
 
-    values = {name: numpy.zeros((len(alphas), len(resolutions)), dtype=object) for name in FIELDS}
+    values = {
+        name: numpy.zeros((len(alphas), len(resolutions)), dtype=object)
+        for name in (*FIELDS, "peak_bytes")
+    }
     for signature, members in groups.items():
         first = members[0]
         across = [by_alpha[first], *(net(alphas[first], r) for r in resolutions[1:])]
@@ -125,10 +135,36 @@ def cost_grid(
                         cells[name][k, j] = sum(direct[name])
         for name in FIELDS:
             values[name][members, :] = cells[name]
-    largest = max((int(values[name].max()) for name in FIELDS), default=0)
+        values["peak_bytes"][members, :] = _peaks([by_alpha[i] for i in members], across, workload)
+    largest = max(int(values[name].max()) for name in values)
     if largest < 2**62:
-        values = {name: values[name].astype(numpy.int64) for name in FIELDS}
+        values = {name: values[name].astype(numpy.int64) for name in values}
     return Grid(tuple(alphas), tuple(resolutions), values, built)
+
+
+def _peaks(widths: list[Network], sizes: list[Network], workload: Workload) -> Any:
+    """The peak of live activation bytes for each width (built at the reference resolution)
+    and each resolution (built at the group's first width): per layer, its live tensors' bytes
+    as one exact product over the cross; then the largest over the layers."""
+    import numpy
+
+    sizes_of = {id(n): live_sets(n, workload)[0] for n in (*widths, *sizes)}
+    tensors = list(sizes_of[id(widths[0])])
+    _, held = live_sets(widths[0], workload)
+    rows = [[sizes_of[id(n)][t] for t in tensors] for n in widths]
+    columns = [[sizes_of[id(n)][t] for t in tensors] for n in sizes]
+    peak = None
+    for live in held:
+        mask = [t in live for t in tensors]
+        grid = _product(
+            [[v if m else 0 for v, m in zip(row, mask, strict=True)] for row in rows],
+            [[v if m else 0 for v, m in zip(col, mask, strict=True)] for col in columns],
+            [v if m else 0 for v, m in zip(rows[0], mask, strict=True)],
+        )
+        peak = grid if peak is None else numpy.maximum(peak, grid)
+    if peak is None:  # no layers: the input alone
+        return numpy.asarray([[c[0] for c in columns] for _ in rows], dtype=object)
+    return peak
 
 
 def _product(rows: list[list[int]], columns: list[list[int]], anchor: list[int]) -> Any:

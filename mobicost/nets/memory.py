@@ -157,8 +157,9 @@ class NetworkMemory:
         return max(self.live, default=self.input_bytes)
 
 
-def network_memory(network: Network, workload: Workload) -> NetworkMemory:
-    """Per-layer bytes and the peak of live activation memory, in execution order."""
+def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], list[set[str]]]:
+    """The activation tensors (by the layer that allocates them, ``input`` for the network's)
+    with their bytes, and, for each layer in order, the tensors live while it runs."""
     per = workload.batch * workload.activation_size
     layers = network.layers
     base = {layer.name: layer.name for layer in layers}  # a view's memory is its input's
@@ -184,7 +185,15 @@ def network_memory(network: Network, workload: Workload) -> NetworkMemory:
             name for name in size if born[name] <= k and (last_use[name] >= k or born[name] == k)
         }
         held |= {base[name] for name in layer.node.inputs}
-        live.append(sum(size[name] for name in held))
+        live.append(held)
+    return size, live
+
+
+def network_memory(network: Network, workload: Workload) -> NetworkMemory:
+    """Per-layer bytes and the peak of live activation memory, in execution order."""
+    layers = network.layers
+    size, sets = live_sets(network, workload)
+    live = [sum(size[name] for name in held) for held in sets]
     peak = layers[live.index(max(live))] if live else None
     return NetworkMemory(
         workload,

@@ -47,6 +47,8 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
         Column("rho", "rho", "decimal", show="machine"),
         *_unit_columns(conventions),
         Column("params", "Params", "count"),
+        Column("peak_bytes", "Peak act. bytes", "count"),
+        Column("weight_bytes", "Weight bytes", "count", show="machine"),
         Column("ratio", f"{conventions.unit_header} / {result.reference}", "ratio"),
         *(Column(_top1_key(o), f"top-1 % ({o})", "decimal") for o in result.origins),
     )
@@ -62,6 +64,8 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
             "adds": p.adds,
             "flops": 2 * p.macs + p.adds,
             "params": p.params,
+            "peak_bytes": p.peak_bytes,
+            "weight_bytes": p.weight_bytes,
             "ratio": p.ratio,
             **{_top1_key(origin): value for origin, value in p.top1.items()},
         }
@@ -92,6 +96,7 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
     if result.spec.width is not None and result.spec.width.values is None:
         notes.append(f"Channels: '{result.rounding}' rounding.")
     notes.extend(conventions.notes())
+    notes.extend(result.workload.notes())
     meta = {
         "network": result.spec.name,
         "rounding": result.rounding,
@@ -112,6 +117,7 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
             "rounding": result.rounding,
             **{name: typed(value) for name, value in result.options},
             **conventions.as_dict(),
+            **result.workload.as_dict(),
         },
     )
 
