@@ -61,6 +61,55 @@ def test_an_unknown_metric_names_those_offered():
         plots.layer_metrics(network("mobilenet-v1"), ["latency"])
 
 
+def test_memory_and_time_per_layer_are_the_models():
+    from mobicost.analysis.latency import load_device, predict
+    from mobicost.nets.memory import Workload
+
+    net = network("mobilenet-v1")
+    columns = plots.layer_metrics(net, ["memory", "time"])
+    # conv1 by hand: a 224x224x3 input and a 112x112x32 output, 4 bytes each (fp32, batch 1)
+    assert columns["memory"][0] == (224 * 224 * 3 + 112 * 112 * 32) * 4 == 2_207_744
+    # separable1.pw1, the largest: 112x112x32 in, 112x112x64 out
+    assert max(columns["memory"]) == columns["memory"][2] == 112 * 112 * 96 * 4
+    h100 = predict(net, load_device("h100"), Workload())
+    assert sum(columns["time"]) == h100.seconds * 1_000_000  # exact microseconds
+    assert columns["time"] == [t.seconds * 1_000_000 for t in h100.layers]
+    setting = plots.Setting(Workload(batch=8, weights="int8", activations="int8"))
+    eight = plots.layer_metrics(net, ["memory"], setting)["memory"]
+    assert eight == [2 * value for value in columns["memory"]]  # 8 x 1 byte = 2 x (1 x 4)
+    cpu = plots.Setting(device=load_device("cpu"))
+    assert plots.layer_metrics(net, ["time"], cpu)["time"] != columns["time"]
+
+
+def test_a_footer_names_the_workload_and_device_only_where_read():
+    assert plots.setting_needs(["macs", "params"]) == frozenset()
+    assert plots.setting_needs(["memory"]) == {"workload"}
+    assert plots.setting_needs(["macs", "time"]) == {"workload", "device"}
+    notes = plots.Setting().notes(plots.setting_needs(["time"]))
+    assert notes[0].startswith("Memory: batch 1, fp32") and "NVIDIA H100" in notes[1]
+
+
+def test_tradeoff_against_latency_and_memory():
+    from mobicost.analysis.latency import load_device, predict
+
+    cpu = plots.Setting(device=load_device("cpu"))
+    data = plots.tradeoff([sweep(network="mobilenet-v1")], x="latency", setting=cpu)
+    assert (data.x, data.y, len(data.points)) == ("latency", "top1", 16)
+    top = next(p for p in data.points if p.label == "0.5 MobileNet-160")
+    alone = predict(network("mobilenet-v1", alpha="0.5", resolution=160), load_device("cpu"))
+    assert top.x == alone.seconds * 1_000_000 and top.y == Fraction("59.1")
+    assert data.x_title == "Predicted time on cpu, µs (log scale)"
+    assert any(note.startswith("Device: 2-core") for note in data.notes)
+    costs = plots.tradeoff([sweep(network="resnet-18")], x="latency", setting=cpu)
+    assert costs.y == "macs"  # no published top-1: latency against MACs
+    memory = plots.tradeoff([sweep(network="mobilenet-v1")], x="memory", y="macs")
+    peaks = {p.label: p.x for p in memory.points}
+    assert peaks["1.0 MobileNet-224"] == 112 * 112 * 96 * 4
+    assert peaks["1.0 MobileNet-192"] == 96 * 96 * 96 * 4
+    assert any(note.startswith("Memory: batch 1") for note in memory.notes)
+    assert not any(note.startswith("Device:") for note in memory.notes)
+
+
 def test_the_front_is_what_no_model_beats():
     data = plots.tradeoff([sweep()])
     assert (data.x, data.y, len(data.points)) == ("macs", "top1", 16)
@@ -101,8 +150,10 @@ def test_without_accuracy_cost_against_cost():
         [],
         ["mobilenet-v1", "mobilenet-v2@0.75:192", "resnet-18", "examples/tiny-resnet.toml"],
         ["shufflenet-v1", "--groups", "8", "--res", "224,160", "--x", "params", "--unit", "flops"],
+        ["mobilenet-v1", "resnet-18", "--x", "latency", "--device", "cpu", "--batch", "4"],
+        ["mobilenet-v2", "--x", "memory", "--dtype", "int8", "--y", "params"],
     ],
-    ids=["paper", "nets-and-a-spec-file", "own-option-params-flops"],
+    ids=["paper", "nets-and-a-spec-file", "own-option-params-flops", "latency", "memory"],
 )
 def test_tradeoff_png(run, mpl, tmp_path, args):
     path = tmp_path / "tradeoff.png"
@@ -117,8 +168,10 @@ def test_tradeoff_png(run, mpl, tmp_path, args):
         ["mobilenet-v2", "--alpha", "0.75", "--res", "192", "--layout", "side-by-side"],
         ["resnet-18", "--metric", "macs", "--unit", "flops"],
         ["shufflenet-v1", "--groups", "8", "-m", "params,macs"],
+        ["mobilenet-v1", "-m", "macs,time", "--layout", "side-by-side", "--device", "cpu"],
+        ["examples/tiny-resnet.toml", "-m", "memory,time", "--batch", "8", "--dtype", "fp16"],
     ],
-    ids=["v2-side-by-side", "resnet-flops", "own-option"],
+    ids=["v2-side-by-side", "resnet-flops", "own-option", "macs-beside-time", "memory-time"],
 )
 def test_layers_png(run, mpl, tmp_path, args):
     path = tmp_path / "layers.png"
@@ -160,6 +213,23 @@ def test_layers_svg_keeps_its_words(run, mpl, tmp_path):
         "4 per channel, as Keras",
     ):
         assert words in text, words
+    assert "Device:" not in text and "Memory:" not in text  # neither is drawn
+
+
+def test_time_and_memory_svg_name_their_device_and_workload(run, mpl, tmp_path):
+    path = tmp_path / "time.svg"
+    run("plot", "layers", "-m", "time,memory", "--batch", "2", "--dtype", "bf16", "--device",
+        "a100", "--overhead", "3us", "-o", str(path))  # fmt: skip
+    text = path.read_text(encoding="utf-8")
+    for words in (
+        "Predicted time (µs) per layer (total",
+        "Activations (bytes, in + out)",
+        "Memory: batch 2, bf16",
+        "Device: NVIDIA A100",
+        "3 us a layer",
+        "given: 3 us",  # the source says which figure was given
+    ):
+        assert words in text, words
 
 
 def test_a_spec_file_twice_gives_the_same_bytes(run, mpl, tmp_path):
@@ -198,6 +268,10 @@ def test_a_terminal_is_told_where_to_write(run, monkeypatch):
         (["tradeoff", "shufflenet-v1", "resnet-18", "--groups", "8", "-o", "x.png"], "one network"),
         (["tradeoff", "no-such-net", "-o", "x.png"], "unknown network 'no-such-net'"),
         (["layers", "vgg16", "--alpha", "0.5", "-o", "x.png"], "no width multiplier"),
+        (["layers", "-m", "time", "--device", "tpu", "-o", "x.png"], "unknown device 'tpu'"),
+        (["tradeoff", "--x", "latency", "--peak", "-1", "-o", "x.png"], "greater than zero"),
+        (["layers", "--dtype", "int8", "--weight-dtype", "fp16", "-o", "x.png"], "--dtype sets"),
+        (["tradeoff", "--x", "top1", "-o", "x.png"], "'macs', 'params', 'memory', 'latency'"),
     ],
 )
 def test_errors_are_one_line(run, mpl, tmp_path, monkeypatch, args, message):

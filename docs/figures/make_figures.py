@@ -17,7 +17,7 @@ from mobicost.cli import main
 #: file name -> the ``mobicost`` arguments that draw it (the README shows these commands)
 FIGURES = {
     "tradeoff.png": ["plot", "tradeoff", "--dpi", "100"],
-    "layers.png": ["plot", "layers", "mobilenet-v1", "--dpi", "100"],
+    "layers.png": ["plot", "layers", "mobilenet-v1", "-m", "macs,params,time", "--dpi", "100"],
 }
 
 

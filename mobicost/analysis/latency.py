@@ -87,9 +87,10 @@ class Device:
             "; ".join(
                 [self.source]
                 + [
-                    f"{what} given: {value}"
-                    for what, value in (("peak", peak), ("bandwidth", bandwidth),
-                                        ("overhead", overhead))
+                    f"{what} given: {_si(value)}{unit}"
+                    for what, value, unit in (("peak", peak, "FLOP/s"),
+                                              ("bandwidth", bandwidth, "B/s"),
+                                              ("overhead", overhead, "s"))
                     if value is not None
                 ]
             ),

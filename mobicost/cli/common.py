@@ -550,3 +550,31 @@ def workload_of(options: Mapping[str, Any]) -> Any:
 
 
 WORKLOAD_KEYS = ("batch", "dtype", "weight_dtype", "activation_dtype")
+
+
+def device_options(command: Any) -> Any:
+    """--device and the figures that adjust or replace it: what the time figures are for."""
+    options = [
+        click.option(
+            "--device",
+            default="h100",
+            show_default=True,
+            help="A device profile: h100, a100, cpu (a class), local (from 'mobicost "
+            "calibrate'), or a profile file (TOML).",
+        ),
+        click.option("--peak", type=Figure(), help="Peak arithmetic, FLOP/s, for every type: 50T."),
+        click.option("--bandwidth", type=Figure(), help="Memory bandwidth, bytes/s: 3.35T."),
+        click.option("--overhead", type=Figure("s"), help="Time added to each layer: 5us, 0.01ms."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def device_of(options: Mapping[str, Any]) -> Any:
+    """The :class:`~mobicost.analysis.latency.Device` the device options name."""
+    from ..analysis.latency import load_device
+
+    return load_device(options.get("device") or "h100").with_figures(
+        options.get("peak"), options.get("bandwidth"), options.get("overhead")
+    )

@@ -11,10 +11,11 @@ from ..render.formats import Format
 from .common import (
     NETWORK,
     NETWORK_CONTEXT,
-    Figure,
     NetworkRef,
     chosen_network,
     convention_options,
+    device_of,
+    device_options,
     emit,
     format_options,
     network_options,
@@ -40,16 +41,7 @@ share of MACs: MobileNet's depthwise layers are 3% of its MACs, and far more of 
 @click.command(epilog=_EPILOG, context_settings=NETWORK_CONTEXT)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
-@click.option(
-    "--device",
-    default="h100",
-    show_default=True,
-    help="A device profile: h100, a100, cpu (a class), local (from 'mobicost calibrate'), or "
-    "a profile file (TOML).",
-)
-@click.option("--peak", type=Figure(), help="Peak arithmetic, FLOP/s, for every type: 50T.")
-@click.option("--bandwidth", type=Figure(), help="Memory bandwidth, bytes/s: 3.35T.")
-@click.option("--overhead", type=Figure("s"), help="Time added to each layer: 5us, 0.01ms.")
+@device_options
 @convention_options
 @workload_options
 @format_options
@@ -62,10 +54,6 @@ def latency(
     resolution: int | None,
     rho: Fraction | None,
     rounding: str | None,
-    device: str,
-    peak: Fraction | None,
-    bandwidth: Fraction | None,
-    overhead: Fraction | None,
     fmt: Format,
     output: str | None,
     **options: Any,
@@ -73,10 +61,10 @@ def latency(
     """Predict each layer's time on a device: the larger of its compute time at the peak and
     its memory time at the bandwidth, plus a per-layer overhead, and the share of time by
     layer type beside the share of MACs (the MobileNet paper's Table 2, in time)."""
-    from ..analysis.latency import load_device, predict
+    from ..analysis.latency import predict
     from ..render.reports import latency_report
 
     workload = workload_of(options)
-    chosen = load_device(device).with_figures(peak, bandwidth, overhead)
+    chosen = device_of(options)
     net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
     emit(latency_report(predict(net, chosen, workload)), fmt, output)

@@ -24,8 +24,12 @@ from .common import (
     chosen_network,
     convention_options,
     conventions_of,
+    device_of,
+    device_options,
     network_options,
     spec_options,
+    workload_of,
+    workload_options,
 )
 from .params import ALPHA_LIST, POSITIVE_INT, RESOLUTION_LIST
 
@@ -161,6 +165,8 @@ Examples:
   mobicost plot tradeoff --alpha 0.25:1.0:0.05 --res 128:224:32 --y params -o grid.pdf
   mobicost plot tradeoff mobilenet-v1 mobilenet-v2 shufflenet-v2 resnet-18 -o nets.png
   mobicost plot tradeoff mobilenet-v2@1.0:224 0.75-MobileNet-160 --y params -o two.png
+  mobicost plot tradeoff mobilenet-v1 resnet-18 --x latency --device cpu -o time.png
+  mobicost plot tradeoff --x memory --dtype int8 -o memory.png   peak activations, int8
 
 \b
 NETWORK is as 'mobicost table' takes it, any number of them (default: MobileNet v1). Each is
@@ -212,17 +218,19 @@ def _networks_and_options(words: Sequence[str]) -> tuple[list[str], list[str]]:
 @click.option(
     "--x",
     "x_axis",
-    type=click.Choice(("macs", "params")),
+    type=click.Choice(plots.COST_AXES),
     default="macs",
     show_default=True,
-    help="The cost on the (log) x axis: operations in --unit, or parameters.",
+    help="The cost on the (log) x axis: operations in --unit, parameters, peak activation "
+    "memory (--batch, --dtype), or time predicted on --device.",
 )
 @click.option(
     "--y",
     "y_axis",
     type=click.Choice(plots.TRADEOFF_AXES),
     default=None,
-    help="The y axis.  [default: top1 where published, else the other cost]",
+    help="The y axis: top1 or a cost.  [default: top1 where published, else params against "
+    "macs, macs against the rest]",
 )
 @click.option(
     "--source",
@@ -239,6 +247,8 @@ def _networks_and_options(words: Sequence[str]) -> tuple[list[str], list[str]]:
     "Pareto front's).",
 )
 @convention_options
+@workload_options
+@device_options
 @image_options
 @click.pass_context
 def tradeoff(
@@ -263,6 +273,7 @@ def tradeoff(
     from ..nets.library import load
 
     destination = _destination(output)
+    workload = workload_of(options)
     names, extra = _networks_and_options([*words, *ctx.args])
     where = next((p for p in ctx.command.params if p.name == "words"), None)
     refs = tuple(NETWORK.convert(name, where, ctx) for name in names)
@@ -278,16 +289,21 @@ def tradeoff(
             rounding=rounding,
             options=spec_options(ref.spec, extra),
             conventions=conventions_of(ref.spec, options),
+            workload=workload,
         )
         for ref in refs
     ]
-    data = plots.tradeoff(sweeps, x=x_axis, y=y_axis, source=source)
+    setting = plots.Setting(workload, device_of(options))
+    data = plots.tradeoff(sweeps, x=x_axis, y=y_axis, source=source, setting=setting)
     _write(plots.tradeoff_figure(data, title=title, labels=labels), destination, dpi)
 
 
 _LAYERS_EPILOG = """\b
 Examples:
   mobicost plot layers -o layers.png               MobileNet v1: MACs and params per layer
+  mobicost plot layers -m macs,time --layout side-by-side -o time.png   MACs beside time
+  mobicost plot layers -m memory --dtype int8 --batch 8 -o memory.svg
+  mobicost plot layers -m macs,time --device cpu -o cpu.png
   mobicost plot layers mobilenet-v2 --alpha 0.75 --res 192 -o v2.svg
   mobicost plot layers resnet-50 --metric macs --unit flops -o resnet50.pdf
   mobicost plot layers shufflenet-v1 --groups 8 --layout side-by-side -o shuffle.png
@@ -313,7 +329,8 @@ def _metrics(given: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     type=MetricList(),
     multiple=True,
     help=f"What to draw per layer, repeated or comma-separated: "
-    f"{', '.join(plots.LAYER_METRICS)}.  [default: macs,params]",
+    f"{', '.join(plots.LAYER_METRICS)} (activation bytes in + out, for --batch and --dtype; "
+    "time predicted on --device).  [default: macs,params]",
 )
 @click.option(
     "--layout",
@@ -324,6 +341,8 @@ def _metrics(given: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     "layer's shares of every metric next to each other.",
 )
 @convention_options
+@workload_options
+@device_options
 @image_options
 @click.pass_context
 def layers(
@@ -341,10 +360,14 @@ def layers(
     title: str | None,
     **options: Any,
 ) -> None:
-    """A network's layers as bars (MACs, params), coloured by layer type, with each metric's
-    share of the total by layer type beneath: where the cost sits, at a glance."""
+    """A network's layers as bars (MACs, params, activation memory, predicted time), coloured by
+    layer type, with each metric's share of the total by layer type beneath: where the cost
+    sits, and where the time goes, at a glance."""
     destination = _destination(output)
+    setting = plots.Setting(workload_of(options), device_of(options))
     plots.require_matplotlib()
     net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
-    figure = plots.layers_figure(net, _metrics(metrics), layout=layout, title=title)
+    figure = plots.layers_figure(
+        net, _metrics(metrics), layout=layout, title=title, setting=setting
+    )
     _write(figure, destination, dpi)

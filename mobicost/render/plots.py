@@ -23,7 +23,7 @@ import contextlib
 import io
 import os
 import textwrap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,7 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from matplotlib.text import Annotation
 
+    from ..analysis.latency import Device
     from ..analysis.sweep import Sweep, SweepPoint
+    from ..nets.memory import Workload
     from ..nets.network import Network
 
 Number = Fraction | int | float
@@ -66,29 +68,43 @@ def require_matplotlib() -> None:
 @dataclass(frozen=True)
 class Setting:
     """What the memory and time metrics are for: the workload (batch, data types:
-    :class:`mobicost.nets.memory.Workload`) and the device profile
-    (:class:`mobicost.analysis.latency.Device`). MACs and params need neither."""
+    :class:`mobicost.nets.memory.Workload`; batch 1 in fp32 where none is given) and the device
+    profile (:class:`mobicost.analysis.latency.Device`; the H100's datasheet where none is
+    given). MACs and params need neither."""
 
-    workload: Any = None
-    device: Any = None
+    workload: Workload | None = None
+    device: Device | None = None
 
-    def notes(self) -> tuple[str, ...]:
-        """The workload and device in words, for a figure's footer (where either is given)."""
+    def chosen_workload(self) -> Workload:
+        from ..nets.memory import Workload
+
+        return self.workload or Workload()
+
+    def chosen_device(self) -> Device:
+        from ..analysis.latency import load_device
+
+        return self.device or load_device("h100")
+
+    def notes(self, needs: Collection[str] = ("workload", "device")) -> tuple[str, ...]:
+        """The workload and device in words, for a figure's footer: those ``needs`` names (the
+        ones the figure's metrics read)."""
         notes: list[str] = []
-        if self.workload is not None:
-            notes.extend(self.workload.notes())
-        if self.device is not None:
-            notes.append(f"Device: {self.device.title} ({self.device.source}).")
+        if "workload" in needs:
+            notes.extend(self.chosen_workload().notes())
+        if "device" in needs:
+            notes.extend(self.chosen_device().notes())
         return tuple(notes)
 
 
 @dataclass(frozen=True)
 class LayerMetric:
-    """A per-layer figure a plot can show: its axis title (``{unit}`` stands for MACs or FLOPs)
-    and how to read it, one exact value per layer of a network, in the network's order."""
+    """A per-layer figure a plot can show: its axis title (``{unit}`` stands for MACs or FLOPs),
+    how to read it, one exact value per layer of a network, in the network's order, and what of
+    the :class:`Setting` it reads (``workload``, ``device``)."""
 
     title: str
     read: Callable[[Network, Setting], list[Number]]
+    needs: frozenset[str] = frozenset()
 
 
 def _ops(network: Network, setting: Setting) -> list[Number]:
@@ -99,18 +115,36 @@ def _params(network: Network, setting: Setting) -> list[Number]:
     return [layer.params for layer in network.layers]
 
 
+def _memory(network: Network, setting: Setting) -> list[Number]:
+    from ..nets.memory import network_memory
+
+    memory = network_memory(network, setting.chosen_workload())
+    return [layer.activation_bytes for layer in memory.layers]
+
+
+def _time(network: Network, setting: Setting) -> list[Number]:
+    from ..analysis.latency import predict
+
+    prediction = predict(network, setting.chosen_device(), setting.chosen_workload())
+    return [layer.seconds * MICROSECONDS for layer in prediction.layers]
+
+
+MICROSECONDS = 1_000_000
+
 #: every per-layer metric ``mobicost plot layers --metric`` offers, by name: the one place a new
-#: metric plugs in. Activation memory and predicted time come next, read the same way:
-#:   "memory": LayerMetric("Activation memory (bytes)", lambda net, s: [m.activation_bytes for m
-#:             in mobicost.nets.memory.network_memory(net, s.workload).layers]),
-#:   "time": LayerMetric("Predicted time (s)", lambda net, s: [t.seconds for t in
-#:           mobicost.analysis.latency.predict(net, s.device, s.workload).layers]),
-#: with a Setting built from the workload and device options (Setting.notes() puts them on the
-#: footer).
+#: metric plugs in.
 LAYER_METRICS: dict[str, LayerMetric] = {
     "macs": LayerMetric("{unit}", _ops),
     "params": LayerMetric("Params", _params),
+    "memory": LayerMetric("Activations (bytes, in + out)", _memory, frozenset({"workload"})),
+    "time": LayerMetric("Predicted time (µs)", _time, frozenset({"workload", "device"})),
 }
+
+
+def setting_needs(metrics: Iterable[str]) -> frozenset[str]:
+    """What of the :class:`Setting` the ``metrics`` read: ``workload``, ``device``, both or
+    neither."""
+    return frozenset().union(*(LAYER_METRICS[m].needs for m in metrics))
 
 
 def layer_metrics(
@@ -138,9 +172,16 @@ def metric_title(network: Network, metric: str) -> str:
     return LAYER_METRICS[metric].title.format(unit=network.conventions.unit_header)
 
 
-#: what a tradeoff figure can put on an axis: top-1 where a source publishes it, or a cost
-TradeoffAxis = Literal["top1", "macs", "params"]
-TRADEOFF_AXES: tuple[TradeoffAxis, ...] = ("top1", "macs", "params")
+#: what a tradeoff figure can put on an axis: top-1 where a source publishes it, or a cost:
+#: operations, parameters, peak activation memory, or predicted time on a device
+TradeoffAxis = Literal["top1", "macs", "params", "memory", "latency"]
+TRADEOFF_AXES: tuple[TradeoffAxis, ...] = ("top1", "macs", "params", "memory", "latency")
+COST_AXES: tuple[TradeoffAxis, ...] = TRADEOFF_AXES[1:]
+#: what of a :class:`Setting` each axis reads (the sweep holds the workload)
+_AXIS_NEEDS: dict[str, frozenset[str]] = {
+    "memory": frozenset({"workload"}),
+    "latency": frozenset({"workload", "device"}),
+}
 
 
 @dataclass(frozen=True)
@@ -180,18 +221,37 @@ def top1_source(result: Sweep, wanted: str | None = None) -> str | None:
 
 
 def point_value(
-    point: SweepPoint, axis: TradeoffAxis, source: str | None, setting: Setting
+    result: Sweep, point: SweepPoint, axis: TradeoffAxis, source: str | None, setting: Setting
 ) -> Number | None:
-    """One model's figure on a tradeoff axis, exact: top-1 (percent, as its source prints it;
-    ``None`` where it prints none), operations in the conventions' unit, or parameters. Latency
-    plugs in here: build the point's network (``build(sweep.spec, alpha=point.alpha,
-    resolution=point.resolution, ...)``) and predict it on ``setting.device``."""
+    """One model of ``result`` on a tradeoff axis, exact: top-1 (percent, as its source prints
+    it; ``None`` where it prints none), operations in the conventions' unit, parameters, peak
+    activation bytes (the sweep's workload), or the roofline's predicted time in microseconds on
+    ``setting``'s device (the model built and predicted layer by layer)."""
     if axis == "top1":
         printed = point.top1.get(source) if source is not None else None
         return Fraction(printed) if printed is not None else None
     if axis == "macs":
         return point.ops
-    return point.params
+    if axis == "params":
+        return point.params
+    if axis == "memory":
+        return point.peak_bytes
+    return _latency(result, point, setting.chosen_device())
+
+
+def _latency(result: Sweep, point: SweepPoint, device: Device) -> Fraction:
+    from ..analysis.latency import predict
+    from ..nets.network import build
+
+    net = build(
+        result.spec,
+        alpha=point.alpha,
+        resolution=point.resolution,
+        rounding=result.rounding if result.spec.width is not None else None,
+        options=dict(result.options),
+        conventions=result.conventions,
+    )
+    return predict(net, device, result.workload).seconds * MICROSECONDS
 
 
 def pareto_front(points: Sequence[tuple[Number, Number]]) -> tuple[int, ...]:
@@ -211,12 +271,14 @@ def pareto_front(points: Sequence[tuple[Number, Number]]) -> tuple[int, ...]:
     return tuple(k for k in order if points[k] in winners)
 
 
-def _axis_title(axis: TradeoffAxis, unit: str) -> str:
-    if axis == "top1":
-        return "ImageNet top-1 accuracy (%)"
-    if axis == "macs":
-        return f"{unit} (log scale)"
-    return "Parameters (log scale)"
+def _axis_title(axis: TradeoffAxis, unit: str, device: str = "") -> str:
+    return {
+        "top1": "ImageNet top-1 accuracy (%)",
+        "macs": f"{unit} (log scale)",
+        "params": "Parameters (log scale)",
+        "memory": "Peak activation memory, bytes (log scale)",
+        "latency": f"Predicted time on {device}, µs (log scale)",
+    }[axis]
 
 
 def tradeoff(
@@ -229,11 +291,13 @@ def tradeoff(
 ) -> Tradeoff:
     """The models of ``sweeps`` (one per network) placed on a tradeoff figure's axes.
 
-    ``y`` defaults to published top-1 where every network has one for some of its models (the
-    others are left out, and said so), else to the other cost: parameters against MACs, or MACs
-    against parameters. Accuracy comes from the ``source`` named (any network that lacks it has
-    none) or, by default, each network's source with the most figures for the models shown. The
-    Pareto front is drawn where ``y`` is accuracy.
+    ``x`` is a cost: operations, parameters, peak activation memory (each sweep's workload) or
+    predicted time (on ``setting``'s device). ``y`` defaults to published top-1 where every
+    network has one for some of its models (the others are left out, and said so), else to a
+    cost: parameters against MACs, MACs against anything else. Accuracy comes from the
+    ``source`` named (any network that lacks it has none) or, by default, each network's source
+    with the most figures for the models shown. The Pareto front is drawn where ``y`` is
+    accuracy.
 
     >>> from mobicost.analysis.sweep import sweep
     >>> data = tradeoff([sweep()])  # MobileNet v1 on the paper's grid
@@ -258,7 +322,7 @@ def tradeoff(
     auto_cost = False
     if y is None:
         with_accuracy = [
-            any(point_value(p, "top1", sources[id(s)], chosen) is not None for p in s.points)
+            any(point_value(s, p, "top1", sources[id(s)], chosen) is not None for p in s.points)
             for s in sweeps
         ]
         y = "top1" if all(with_accuracy) else ("params" if x == "macs" else "macs")
@@ -266,7 +330,7 @@ def tradeoff(
     if x == y:
         raise MobicostError(f"both axes show {x}: choose another for one of them")
     if x == "top1":
-        raise MobicostError("top-1 goes on the y axis; x is a cost (macs or params)")
+        raise MobicostError(f"top-1 goes on the y axis; x is a cost ({', '.join(COST_AXES)})")
 
     several = len(sweeps) > 1
     points: list[TradeoffPoint] = []
@@ -275,8 +339,8 @@ def tradeoff(
         origin = sources[id(result)]
         widths = len({p.alpha for p in result.points}) > 1
         for p in result.points:
-            x_value = point_value(p, x, origin, chosen)
-            y_value = point_value(p, y, origin, chosen)
+            x_value = point_value(result, p, x, origin, chosen)
+            y_value = point_value(result, p, y, origin, chosen)
             if x_value is None or y_value is None:
                 missing[result.spec.title] = missing.get(result.spec.title, 0) + 1
                 continue
@@ -316,12 +380,17 @@ def tradeoff(
             "(--y top1 draws the models that have one)."
         )
     notes.extend(_convention_notes(sweeps))
-    notes.extend(chosen.notes())
+    needs = _AXIS_NEEDS.get(x, frozenset()) | _AXIS_NEEDS.get(y, frozenset())
+    if "workload" in needs:
+        notes.extend(dict.fromkeys(note for s in sweeps for note in s.workload.notes()))
+    if "device" in needs:
+        notes.extend(chosen.chosen_device().notes())
+    device = chosen.chosen_device().name if "device" in needs else ""
     return Tradeoff(
         x,
         y,
-        _axis_title(x, unit),
-        _axis_title(y, unit),
+        _axis_title(x, unit, device),
+        _axis_title(y, unit, device),
         tuple(points),
         front,
         tuple(notes),
@@ -575,7 +644,7 @@ def layers_figure(
         f"Model: {network.name} ({network.spec.source}); {network.input.h}x{network.input.w}"
         f"x{network.input.c} input.",
         *network.conventions.notes(),
-        *chosen.notes(),
+        *chosen.notes(setting_needs(metrics)),
     ]
     left_out = len(network.layers) - len(shown)
     if left_out:
