@@ -194,3 +194,30 @@ def test_sweep_memory_budget(run):
     both = run.json("sweep", "--max-weights", "2M", "--weight-dtype", "int8")
     # 0.75 MobileNet has 2,568,144 weights, 0.5 1,319,648: 0.5 and 0.25 at 4 resolutions each
     assert all(row["weight_bytes"] <= 2_000_000 for row in both["rows"]) and both["kept"] == 8
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [("256KiB", 262_144), ("256Ki", 262_144), ("256K", 256_000), ("256kB", 256_000),
+     ("1.5MiB", 1_572_864), ("2MB", 2_000_000), ("65536", 65_536), ("1GiB", 2**30)],
+)  # fmt: skip
+def test_byte_budgets_take_binary_and_si_suffixes(text, count):
+    from mobicost.cli.params import BYTES
+
+    assert BYTES.convert(text, None, None) == count
+
+
+def test_a_binary_budget_is_a_bigger_budget(run):
+    """0.25 MobileNet in int8 peaks at its first 1x1 layer, (R/2)^2 x (8 + 16) bytes at input R:
+    at 208, 104^2 x 24 = 259,584 bytes, over 256K (256,000) and under 256KiB (262,144)."""
+    si = run.json("sweep", "--alpha", "0.25", "--res", "96:224:8", "--dtype", "int8",
+                  "--max-memory", "256K")  # fmt: skip
+    binary = run.json("sweep", "--alpha", "0.25", "--res", "96:224:8", "--dtype", "int8",
+                      "--max-memory", "256KiB")  # fmt: skip
+    assert all(row["peak_bytes"] <= 262_144 for row in binary["rows"])
+    fits = {row["resolution"] for row in si["rows"]}
+    assert fits == set(range(96, 201, 8))
+    assert {row["resolution"] for row in binary["rows"]} == fits | {208}
+    line = run.error("sweep", "--max-memory", "256Kb")
+    assert "256KiB (= 262,144), 256K (= 256,000)" in line
+    assert "300M, 2.5G" in run.error("sweep", "--max-macs", "256KiB")  # counts are not bytes

@@ -149,22 +149,45 @@ _SUFFIXES = {"k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 
 
 class Budget(click.ParamType):  # type: ignore[type-arg]
-    """A count with an optional SI suffix: ``300M``, ``2.5G``, ``150000``, ``1.5e6``."""
+    """A count with an optional SI suffix: ``300M``, ``2.5G``, ``150000``, ``1.5e6``. A byte
+    budget (``bytes=True``) also takes the binary suffixes and a trailing ``B``: ``256KiB`` =
+    262,144, ``256K`` = ``256kB`` = 256,000, ``1.5MiB``."""
 
     name = "count"
+
+    def __init__(self, *, bytes: bool = False) -> None:
+        self.bytes = bytes
+        if bytes:
+            self.name = "bytes"
+
+    def _example(self) -> str:
+        if self.bytes:
+            return "256KiB (= 262,144), 256K (= 256,000), 1.5MB or 65536"
+        return "300M, 2.5G or 150000"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, Fraction | int) and not isinstance(value, bool):
             return Fraction(value)
         text = str(value).strip()
-        scale = _SUFFIXES.get(text[-1:], 1)
+        scale = 1
+        if self.bytes:
+            text = text.removesuffix("B")
+            binary = _BINARY.get(text[-2:])
+            if binary is not None:
+                text, scale = text[:-2], binary
+        if scale == 1:
+            scale = _SUFFIXES.get(text[-1:], 1)
+            text = text[:-1] if scale != 1 else text
         try:
-            number = parse_exact(text[:-1] if scale != 1 else text) * scale
+            number = parse_exact(text) * scale
         except (ValueError, ZeroDivisionError):
-            self.fail(f"expected a count such as 300M, 2.5G or 150000, got {value!r}", param, ctx)
+            self.fail(f"expected a count such as {self._example()}, got {value!r}", param, ctx)
         if number <= 0:
             self.fail(f"must be greater than zero, got {value!r}", param, ctx)
         return number
+
+
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 
 
 #: at most 10,000 values a list: 10^4 x 10^4 = 10^8 pairs is already ten times what one sweep
@@ -172,6 +195,7 @@ class Budget(click.ParamType):  # type: ignore[type-arg]
 ALPHA_LIST = ExactList(limit=10**4)
 RESOLUTION_LIST = ExactList(integer=True, limit=10**4)
 BUDGET = Budget()
+BYTES = Budget(bytes=True)
 
 
 class VariantName(click.ParamType):  # type: ignore[type-arg]

@@ -22,7 +22,7 @@ from .common import (
     workload_of,
     workload_options,
 )
-from .params import ALPHA_LIST, BUDGET, POSITIVE_INT, RESOLUTION_LIST
+from .params import ALPHA_LIST, BUDGET, BYTES, POSITIVE_INT, RESOLUTION_LIST
 
 _EPILOG = """\b
 Examples:
@@ -33,8 +33,8 @@ Examples:
   mobicost sweep --pareto                           the accuracy / cost front (TF-Slim top-1)
   mobicost sweep mobilenet-v2 --alpha 0.35:1.4:0.05 --max-params 2M
   mobicost sweep shufflenet-v2 --res 96:224:32      its published widths at each resolution
-  mobicost sweep --alpha 0.25:1.0:0.05 --res 96:224:32 --dtype int8 --max-memory 256K
-                                                    fits a microcontroller's 256 KB of SRAM
+  mobicost sweep --alpha 0.25:1.0:0.05 --res 96:224:32 --dtype int8 --max-memory 256KiB
+                                                    fits a microcontroller's 256 KiB of SRAM
 """
 
 
@@ -73,11 +73,14 @@ Examples:
 @click.option("--max-params", type=BUDGET, help="Keep configurations with at most these params.")
 @click.option(
     "--max-memory",
-    type=BUDGET,
-    help="Keep configurations whose peak activation memory is at most these bytes: 256K.",
+    type=BYTES,
+    help="Keep configurations whose peak activation memory is at most these bytes: 256KiB "
+    "(binary, 262,144), 256K (256,000).",
 )
 @click.option(
-    "--max-weights", type=BUDGET, help="Keep configurations with at most these weight bytes."
+    "--max-weights",
+    type=BYTES,
+    help="Keep configurations with at most these weight bytes: 1MiB, 4M.",
 )
 @click.option(
     "--pareto",

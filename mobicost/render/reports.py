@@ -477,7 +477,8 @@ def latency_report(prediction: Prediction) -> Report:
         f"Predicted: time = max(FLOPs / peak, bytes moved / bandwidth) + overhead per layer "
         f"(a roofline; FLOPs = 2 x MACs of the batch, at the {workload.activations} peak); "
         f"total {float(prediction.seconds) * 1e3:.4g} ms for a batch of {workload.batch}. "
-        "MACs and shares per sample; a view takes no time.",
+        "MACs per sample; bytes moved, MACs/byte (the batch's MACs over its bytes: weights are "
+        "read once a batch) and times for the whole batch; a view takes no time.",
         *device.notes(),
         *model_notes(net),
         *memory_notes(network_memory(net, workload)),
@@ -514,7 +515,7 @@ def calibration_report(calibration: Calibration, saved: object = None) -> Report
             "figure": f"peak compute, {dtype}",
             "value": Fraction(value).limit_denominator(1),
             "unit": "FLOP/s",
-            "how": f"{calibration.matmul_size}^3 x 2 FLOPs / median seconds of an "
+            "how": f"2 x {calibration.matmul_size}^3 FLOPs / median seconds of one "
             f"{calibration.matmul_size} x {calibration.matmul_size} matrix product",
         }
         for dtype, value in calibration.peak.items()
