@@ -244,17 +244,16 @@ def test_write_failure_midway_removes_the_temporary(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def _on_a_terminal(env: dict[str, str]) -> bytes:
-    """Run `mobicost table` on a pseudo-terminal, as a person would, and return what it shows."""
+def _on_a_terminal(env: dict[str, str], *, probe: str = "") -> bytes:
+    """Run `mobicost table` on a pseudo-terminal, as a person would, and return what it shows
+    (``probe``: Python run after it in the same process)."""
     import pty
 
+    args = ["table", "--alpha", "0.25", "--res", "128"]
+    code = f"from mobicost.cli import main\ntry:\n    main({args!r})\nfinally:\n    {probe or 0}"
     pid, fd = pty.fork()
     if pid == 0:  # the child: become mobicost
-        os.execve(
-            sys.executable,
-            [sys.executable, "-m", "mobicost", "table", "--alpha", "0.25", "--res", "128"],
-            {**os.environ, **env},
-        )
+        os.execve(sys.executable, [sys.executable, "-c", code], {**os.environ, **env})
     shown = b""
     while True:
         try:
@@ -273,6 +272,37 @@ def test_terminal_styles_and_no_color():
     assert b"\x1b[" in _on_a_terminal({**env, "NO_COLOR": ""})  # empty NO_COLOR: not set
     plain = _on_a_terminal({**env, "NO_COLOR": "1"})
     assert b"\x1b[" not in plain and b"Total" in plain
+
+
+@pytest.mark.parametrize(
+    ("columns", "drawn_by_rich"), [("200", False), ("320", False), ("60", True)]
+)
+def test_a_terminal_shows_riches_table(columns, drawn_by_rich, tmp_path):
+    """On a terminal mobicost draws rich's very table, styles and wrapped notes included,
+    without loading rich where the table fits; where it does not, rich shrinks it."""
+    from mobicost.nets.memory import Workload
+    from mobicost.nets.network import network
+    from mobicost.render import formats as render
+    from mobicost.render.tables import layer_report
+
+    marker = tmp_path / "modules"
+    probe = f"open({str(marker)!r}, 'w').write(str('rich.console' in __import__('sys').modules))"
+    shown = _on_a_terminal({"TERM": "xterm-256color", "COLUMNS": columns}, probe=probe)
+    report = layer_report(network("mobilenet-v1", alpha="0.25", resolution=128), Workload())
+    rich = render._rich_draw(report, width=int(columns), styled=True)
+    assert shown.decode("utf-8").replace("\r\n", "\n") == rich
+    assert marker.read_text() == str(drawn_by_rich)
+
+
+def test_a_dumb_terminal_is_80_columns_without_escapes():
+    from mobicost.nets.memory import Workload
+    from mobicost.nets.network import network
+    from mobicost.render import formats as render
+    from mobicost.render.tables import layer_report
+
+    shown = _on_a_terminal({"TERM": "dumb", "COLUMNS": ""}).decode("utf-8")
+    report = layer_report(network("mobilenet-v1", alpha="0.25", resolution=128), Workload())
+    assert shown.replace("\r\n", "\n") == render._rich_draw(report, width=80)
 
 
 @pytest.mark.parametrize("name", ["resnet-18", "shufflenet-v1", "mobilenet-v3-small"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import io
 from collections.abc import Iterator
-from typing import get_args
+from typing import Any, get_args
 
 import click
 import pytest
@@ -107,13 +107,13 @@ SPELLED = set(ASCII_SYMBOLS) | set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 BOX = set(str(HEAVY_HEAD))
 
 
-@pytest.mark.parametrize("args", list(cases()))
-def test_every_choice_in_every_format(args, monkeypatch):
+def invoke(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[Report]]:
+    """Run ``mobicost ARGS``; its result, and the reports it emitted."""
     import importlib
 
     from mobicost.cli import common
 
-    reports = []
+    reports: list[Report] = []
     emit = common.emit
     for module in set(main.LAZY.values()):
         monkeypatch.setattr(
@@ -122,7 +122,12 @@ def test_every_choice_in_every_format(args, monkeypatch):
             lambda *given: (reports.append(given[0]), emit(*given))[1],
             raising=False,  # a command that writes no report (plot) has no emit
         )
-    result = CliRunner().invoke(main, args, prog_name="mobicost")
+    return CliRunner().invoke(main, args, prog_name="mobicost"), reports
+
+
+@pytest.mark.parametrize("args", list(cases()))
+def test_every_choice_in_every_format(args, monkeypatch):
+    result, reports = invoke(args, monkeypatch)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         result.exception,
         result.output,
@@ -138,6 +143,34 @@ def test_every_choice_in_every_format(args, monkeypatch):
         for ascii in (False, True):  # mobicost draws what rich would, without loading rich
             drawn = render._draw(reports[0], ascii=ascii)
             assert drawn is not None and drawn == render._rich_draw(reports[0], ascii=ascii)
+        assert_terminal_is_riches(reports[0], 200, styled=True)  # the bench's terminal
+
+
+def assert_terminal_is_riches(
+    report: Report, width: int, *, styled: bool, ascii: bool = False
+) -> None:
+    """On a terminal, what mobicost draws (bold title, header and totals, dim notes wrapped at
+    words) is rich's output byte for byte; where the table is wider than the terminal, rich
+    draws it (and shrinks its columns)."""
+    drawn = render._draw(report, ascii=ascii, width=width, styled=styled)
+    rich = render._rich_draw(report, ascii=ascii, width=width, styled=styled)
+    assert drawn is None or drawn == rich, (width, styled, ascii)
+    assert render.terminal_text(report, width, ascii=ascii, styled=styled) == rich
+
+
+#: every command that prints a report (spec prints a spec file)
+REPORTING = sorted(c for c in BASES if BASES[c] and c != "spec")
+
+
+@pytest.mark.parametrize("command", REPORTING)
+@pytest.mark.parametrize("width", [60, 200, 320])  # shrunk by rich; the bench's; notes unwrapped
+def test_a_terminal_table_is_riches(command, width, monkeypatch):
+    result, reports = invoke([command, *BASES[command][0][0]], monkeypatch)
+    assert result.exit_code in (0, 1) and reports, result.output
+    for report in reports:
+        for styled in (False, True):
+            for ascii in (False, True):
+                assert_terminal_is_riches(report, width, styled=styled, ascii=ascii)
 
 
 def assert_csv_is_plain(out: bytes, report: Report) -> None:

@@ -27,6 +27,7 @@ from ..render.formats import (
     encodes,
     render_rich,
     render_text,
+    terminal_text,
     write_output,
 )
 from .params import OUTPUT_PATH, POSITIVE_EXACT, POSITIVE_INT
@@ -114,16 +115,8 @@ def _print(report: Report, fmt: Format) -> None:
     PYTHONIOENCODING=ascii), in ASCII instead of failing."""
     encoding = getattr(sys.stdout, "encoding", None)
     try:
-        if fmt == "table" and _on_a_terminal():  # rich fits the table to it, with styles
-            from rich.console import Console
-
-            # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
-            console = Console(color_system=None if os.environ.get("NO_COLOR") else "auto")
-            if not console.is_terminal:  # rich knows better (an IDE's console): natural width
-                console.width = 10_000
-            text = _capture(console, report, ascii=False)
-            if not encodes(text, encoding):
-                text = _capture(console, report, ascii=True)
+        if fmt == "table" and _on_a_terminal():  # fitted to its width, with styles
+            text = _terminal_table(report, encoding)
         else:
             text = render_text(report, fmt)
             if not encodes(text, encoding):
@@ -149,6 +142,46 @@ def _on_a_terminal() -> bool:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _terminal_table(report: Report, encoding: str | None) -> str:
+    """The table as rich prints it on this terminal: drawn by mobicost where the table fits the
+    terminal's width as it is (rich's own output, byte for byte: tests/test_matrix.py), by rich
+    where its columns must shrink, or where rich alone knows the console (Windows, IDLE,
+    Jupyter)."""
+    if os.name == "nt" or "idlelib" in sys.modules or "IPython" in sys.modules:
+        from rich.console import Console
+
+        # NO_COLOR (no-color.org) means no escapes at all here, bold and dim included
+        console = Console(color_system=None if os.environ.get("NO_COLOR") else "auto")
+        if not console.is_terminal:  # rich knows better (an IDE's console): natural width
+            console.width = 10_000
+        text = _capture(console, report, ascii=False)
+        return text if encodes(text, encoding) else _capture(console, report, ascii=True)
+    dumb = os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown")
+    styled = not dumb and not os.environ.get("NO_COLOR")  # no escapes where rich has no colours
+    width = _terminal_width(dumb)
+    text = terminal_text(report, width, styled=styled)
+    if not encodes(text, encoding):
+        text = terminal_text(report, width, ascii=True, styled=styled)
+    return text
+
+
+def _terminal_width(dumb: bool) -> int:
+    """The columns rich gives a console: ``COLUMNS`` where it is a number, else 80 on a dumb
+    terminal, else the size of the first of standard input, output and error that is a
+    terminal, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if dumb:
+        return 80
+    for descriptor in (0, 1, 2):
+        try:
+            return os.get_terminal_size(descriptor).columns or 80
+        except (AttributeError, ValueError, OSError):
+            continue
+    return 80
 
 
 def _capture(console: Any, report: Report, *, ascii: bool) -> str:

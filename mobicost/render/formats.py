@@ -460,13 +460,31 @@ def rich_text(report: Report, *, ascii: bool = False) -> str:
     return drawn if drawn is not None else _rich_draw(report, ascii=ascii)
 
 
-def _rich_draw(report: Report, *, ascii: bool = False) -> str:
+def terminal_text(report: Report, width: int, *, ascii: bool = False, styled: bool = True) -> str:
+    """The report as rich prints it on a terminal ``width`` columns wide: the title bold, the
+    header and totals bold, the notes dim (``styled``; without, no escapes at all, as under
+    ``NO_COLOR``), long lines wrapped at words. Drawn here where the table fits the width as
+    it is, by rich where rich must shrink its columns to fit."""
+    drawn = _draw(report, ascii=ascii, width=width, styled=styled)
+    return (
+        drawn if drawn is not None else _rich_draw(report, ascii=ascii, width=width, styled=styled)
+    )
+
+
+def _rich_draw(
+    report: Report, *, ascii: bool = False, width: int | None = None, styled: bool = False
+) -> str:
     import io
 
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, color_system=None, width=_NO_LIMIT)
+    console = Console(
+        file=buffer,
+        color_system="standard" if styled else None,
+        force_terminal=styled,
+        width=width or _NO_LIMIT,
+    )
     for renderable in render_rich(report, ascii=ascii):
         console.print(renderable)
     return buffer.getvalue()
@@ -480,11 +498,43 @@ _BOXES = {
 }
 #: characters one terminal cell wide (rich's cell_len): printable ASCII and mobicost's symbols
 _NARROW = frozenset(map(chr, range(0x20, 0x7F))) | set(ASCII_SYMBOLS) | set("⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+#: the escapes rich writes for bold and dim text, and the reset after each
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_WORD = re.compile(r"\s*\S+\s*")
 
 
-def _draw(report: Report, *, ascii: bool) -> str | None:
-    """The report as rich prints it at :data:`_NO_LIMIT` width without styles, or ``None`` when
-    a cell is not one line of narrow characters (then rich, which measures anything, draws it)."""
+def _wrap(text: str, width: int) -> list[str] | None:
+    """``text``'s lines broken at words to ``width`` columns as rich breaks them (a word keeps
+    the spaces after it; a line starts where a word no longer fits), or ``None`` where a word is
+    wider than a line (rich would fold it)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        start = column = 0
+        breaks = []
+        for word in _WORD.finditer(paragraph):
+            length = len(word.group().rstrip())
+            if width - column >= length:
+                column += len(word.group())
+            elif length > width:
+                return None
+            elif column and word.start():
+                breaks.append(word.start())
+                column = len(word.group())
+        for end in [*breaks, len(paragraph)]:
+            line = paragraph[start:end]
+            if len(line) > width:  # only trailing spaces go past the width: rich drops them
+                line = line[:width] + line[width:].rstrip()
+            lines.append(line)
+            start = end
+    return lines
+
+
+def _draw(
+    report: Report, *, ascii: bool, width: int = _NO_LIMIT, styled: bool = False
+) -> str | None:
+    """The report as rich prints it ``width`` columns wide (styled as on a terminal, or without
+    styles), or ``None`` when a cell is not one line of narrow characters or the table is wider
+    than ``width`` (then rich, which measures anything and shrinks columns, draws it)."""
     spell = ascii_text if ascii else _plain
     columns = report.human_columns
     rows = [[spell(c.header) for c in columns]]
@@ -492,35 +542,46 @@ def _draw(report: Report, *, ascii: bool) -> str | None:
     if report.totals is not None:
         rows.append([spell(_human(report.totals.get(c.key), c.kind)) for c in columns])
     title = spell(report.title)
-    notes = [spell(note) for note in report.notes]
-    if not _NARROW.issuperset("".join([title, *notes, *(cell for row in rows for cell in row)])):
+    notes = spell("\n".join(report.notes))
+    texts = [title, notes.replace("\n", ""), *(cell for row in rows for cell in row)]
+    if not _NARROW.issuperset("".join(texts)):
         return None
     widths = [max(len(row[i]) for row in rows) + 2 for i in range(len(columns))]
-    if sum(widths) + len(widths) + 1 > _NO_LIMIT or any(len(note) > _NO_LIMIT for note in notes):
+    title_lines, note_lines = _wrap(title, width), _wrap(notes, width) if notes else []
+    if sum(widths) + len(widths) + 1 > width or title_lines is None or note_lines is None:
         return None
     top, head, head_row, mid, row_line, _, _, bottom = _BOXES[ascii]
 
-    def rule(box: str) -> str:
-        return box[0] + box[2].join(box[1] * width for width in widths) + box[3]
+    def styled_as(style: str, text: str) -> str:
+        return f"{style}{text}{_RESET}" if styled and text else text
 
-    def line(box: str, cells: list[str]) -> str:
-        padded = (
-            f" {cell.rjust(width - 2) if c.kind in _NUMERIC else cell.ljust(width - 2)} "
-            for cell, width, c in zip(cells, widths, columns, strict=True)
-        )
+    def rule(box: str) -> str:
+        return box[0] + box[2].join(box[1] * span for span in widths) + box[3]
+
+    def line(box: str, cells: list[str], part: Literal["head", "body", "totals"]) -> str:
+        padded = []
+        for cell, span, c in zip(cells, widths, columns, strict=True):
+            text = cell.rjust(span - 2) if c.kind in _NUMERIC else cell.ljust(span - 2)
+            if part == "head":  # rich styles the header's padding too, a segment each side
+                pad = styled_as(_BOLD, " ")
+                padded.append(pad + styled_as(_BOLD, text) + pad)
+            else:
+                padded.append(f" {styled_as(_BOLD, text) if part == 'totals' else text} ")
         return box[0] + box[2].join(padded) + box[3]
 
-    lines = [title, rule(top), line(head, rows[0]), rule(head_row)]
+    lines = [styled_as(_BOLD, text) for text in title_lines]
+    lines += [rule(top), line(head, rows[0], "head"), rule(head_row)]
     body = rows[1:]
     for index, cells in enumerate(body):
         if report.totals is not None and index == len(body) - 1:
-            lines.append(rule(row_line))
-        lines.append(line(mid, cells))
+            lines += [rule(row_line), line(mid, cells, "totals")]
+        else:
+            lines.append(line(mid, cells, "body"))
     lines.append(rule(bottom))
-    lines.extend(notes)
+    lines.extend(styled_as(_DIM, text) for text in note_lines)
     text = "\n".join(lines) + "\n"
     for section in report.sections:
-        drawn = _draw(section, ascii=ascii)
+        drawn = _draw(section, ascii=ascii, width=width, styled=styled)
         if drawn is None:
             return None
         text += drawn
