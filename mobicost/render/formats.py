@@ -630,17 +630,22 @@ def output_target(path: str) -> tuple[str, bool]:
     return (os.path.realpath(path) if os.path.islink(path) else path), True
 
 
-def write_output(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8) where ``path`` points, as :func:`output_target` says: atomically
-    to a file, directly to a device or FIFO. Any failure is an :class:`OSError`; a failed
-    atomic write leaves the old file as it was, and no temporary file behind."""
+def write_output(path: str, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8, or bytes: an image) where ``path`` points, as
+    :func:`output_target` says: atomically to a file, directly to a device or FIFO. Any failure
+    is an :class:`OSError`; a failed atomic write leaves the old file as it was, and no
+    temporary file behind."""
     target, atomic = output_target(path)
     if atomic:
-        write_atomic(target, text)
+        write_atomic(target, data)
         return
-    with open(target, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    with open(target, "wb") as handle:
+        handle.write(_encoded(data))
         handle.flush()  # a device's refusal (ENOSPC from /dev/full) surfaces here, or on close
+
+
+def _encoded(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def _temporary(target: str) -> tuple[int, str]:
@@ -658,10 +663,11 @@ def _temporary(target: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {target!r}")
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to the regular file ``path`` all at once: a temporary file in the same
-    directory, renamed over the target, so readers never see a partial file and a failure
-    leaves nothing behind. A replaced file keeps its permissions (and, where allowed, owner)."""
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8, or bytes) to the regular file ``path`` all at once: a
+    temporary file in the same directory, renamed over the target, so readers never see a
+    partial file and a failure leaves nothing behind. A replaced file keeps its permissions
+    (and, where allowed, owner)."""
     target = os.fspath(path)
     fd, temporary = _temporary(target)
     try:
@@ -673,8 +679,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             os.fchmod(fd, existing.st_mode & 0o7777)
             with contextlib.suppress(OSError):  # not ours to give away: then it is the writer's
                 os.fchown(fd, existing.st_uid, existing.st_gid)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_encoded(data))
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

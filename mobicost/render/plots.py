@@ -19,7 +19,6 @@ the counting conventions, and where accuracies come from.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import textwrap
@@ -29,7 +28,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import MobicostError
-from .formats import humanize, output_target
+from .formats import humanize, write_output
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -836,42 +835,4 @@ def save_figure(figure: Figure, path: str, *, dpi: int = 150) -> None:
     :func:`~mobicost.render.formats.write_output` writes text: a file atomically (a temporary
     file beside it, renamed over it; through a symlink, its target), a device or FIFO directly.
     :class:`OSError` where the system refuses; a failed write leaves the old file as it was."""
-    write_bytes(path, figure_bytes(figure, image_format(path), dpi=dpi))
-
-
-def write_bytes(path: str, data: bytes) -> None:
-    """``data`` where ``path`` points, by :func:`~mobicost.render.formats.output_target`'s rules
-    (the bytes counterpart of :func:`~mobicost.render.formats.write_output`)."""
-    target, atomic = output_target(path)
-    if not atomic:
-        with open(target, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-        return
-    directory, name = os.path.split(target)
-    temporary = ""
-    for attempt in range(100):
-        temporary = os.path.join(directory, f".{name}.{os.getpid()}.{attempt}.tmp")
-        try:  # 0o666 less the umask, as a new file gets (mkstemp's would be 0o600)
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise FileExistsError(f"no free temporary name beside {target!r}")
-    try:
-        try:
-            existing = os.stat(target)
-        except FileNotFoundError:
-            pass
-        else:
-            os.fchmod(fd, existing.st_mode & 0o7777)
-            with contextlib.suppress(OSError):
-                os.fchown(fd, existing.st_uid, existing.st_gid)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_output(path, figure_bytes(figure, image_format(path), dpi=dpi))
