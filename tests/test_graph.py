@@ -308,6 +308,131 @@ def test_grid_equals_every_network_built_directly(text, alphas, conventions):
             assert grid.values["peak_bytes"][i, j] == peak
 
 
+@pytest.mark.parametrize(
+    ("name", "alphas", "options"),
+    [
+        ("mobilenet-v2", ["1", "0.35", "0.75", "1.3"], {}),  # residual adds, div8 widths
+        ("mobilenet-v3-small", ["1", "0.5", "0.75"], {}),  # squeeze-excite: cell by cell
+        ("shufflenet-v1", ["1.0", "0.5", "2.0"], {"groups": "3"}),  # an option, published widths
+        ("shufflenet-v2", ["1.0", "0.5", "1.5"], {"variant": "megvii"}),  # views: split, concat
+        ("resnet-18", ["1"], {}),
+    ],
+)
+def test_library_grids_equal_every_network_built_directly(name, alphas, options):
+    from mobicost.nets.grid import cost_grid
+    from mobicost.nets.library import load
+    from mobicost.nets.memory import Workload, network_memory
+
+    spec = load(name)
+    fractions = [Fraction(a) for a in alphas]
+    resolutions = [224, 97, 160, 128]
+    chosen = conventions_for(spec, bias="all", bn="all")
+    workload = Workload(3, "fp16", "int8")
+    grid = cost_grid(
+        spec, fractions, resolutions, options=options, conventions=chosen, workload=workload
+    )
+    for i, alpha in enumerate(fractions):
+        for j, resolution in enumerate(resolutions):
+            net = build(
+                spec, alpha=alpha, resolution=resolution, options=options, conventions=chosen
+            )
+            assert grid.values["macs"][i, j] == net.total.macs
+            assert grid.values["adds"][i, j] == net.total.adds
+            assert grid.values["params"][i, j] == net.params
+            assert grid.values["peak_bytes"][i, j] == network_memory(net, workload).peak_bytes
+
+
+SIZED = """
+name = "sized"
+input = [3, 32, 32]
+[[layers]]
+op = "conv"
+filters = 16
+kernel = "3 if $in_h > 20 else 1"   # reads the input's size
+stride = 2
+"""
+FLAT = """
+name = "flat"
+input = [3, 32, 32]
+[[layers]]
+op = "conv"
+filters = 16
+kernel = 3
+stride = 2
+[[layers]]
+op = "flatten"
+[[layers]]
+op = "fc"
+units = "$in // 64"                 # after a flatten, the channels follow the resolution
+"""
+
+
+@pytest.mark.parametrize("text", [SIZED, FLAT])
+def test_grid_builds_where_a_resolution_changes_the_layers_attributes(text):
+    # the grid infers the shapes of the first width's nodes again at each resolution; where an
+    # expression reads a size, or a tensor's channels change with it, it builds the network
+    from mobicost.nets.grid import cost_grid
+    from mobicost.nets.memory import Workload, network_memory
+    from mobicost.nets.spec import reads_size
+
+    spec = parse(text)
+    assert reads_size(spec) == (text == SIZED)
+    resolutions = [32, 17, 48, 20, 21]
+    grid = cost_grid(spec, [Fraction(1)], resolutions, conventions=conventions_for(spec))
+    for j, resolution in enumerate(resolutions):
+        net = build(spec, resolution=resolution)
+        assert grid.values["macs"][0, j] == net.total.macs
+        assert grid.values["params"][0, j] == net.params
+        assert grid.values["peak_bytes"][0, j] == network_memory(net, Workload()).peak_bytes
+
+
+@pytest.mark.parametrize(
+    ("name", "configurations"),
+    [
+        ("mobilenet-v3-small", [("1", 224, {}), ("0.5", 160, {}), ("1", 97, {})]),
+        ("shufflenet-v1", [("1.0", 224, {"groups": "8"}), ("0.5", 160, {"groups": "3"})]),
+    ],
+)
+def test_builds_of_a_used_spec_equal_builds_of_a_fresh_one(name, configurations):
+    # a spec keeps what no build changes (its entries' plans): builds after others are the same
+    from mobicost.nets.library import load, text
+
+    used = load(name)
+    for alpha, resolution, options in configurations * 2:
+        fresh = parse(text(name), path=f"{name}.toml")
+        nets = [
+            build(spec, alpha=alpha, resolution=resolution, options=options)
+            for spec in (used, fresh)
+        ]
+        assert nets[0].records() == nets[1].records()
+        assert [layer.node for layer in nets[0].layers] == [layer.node for layer in nets[1].layers]
+    assert used.plans
+
+
+def test_a_bad_attribute_fails_every_build_in_its_place():
+    spec = parse(
+        "name = 'x'\ninput = [3, 8, 8]\n[[layers]]\nop = 'conv'\nfilters = 8\nkernel = 0\n",
+        "x.toml",
+    )
+    for _ in range(2):
+        with pytest.raises(SpecError, match=r"^x\.toml:3: layers\[0\]: kernel = 0 it must be"):
+            build(spec)
+
+
+def test_expressions_fail_only_where_evaluated():
+    assert evaluate("1 if $a else 1.5", {"a": 1}) == 1
+    with pytest.raises(ExpressionError, match=r"1\.5 is not a whole number"):
+        evaluate("1 if $a else 1.5", {"a": 0})
+    with pytest.raises(ExpressionError, match="'nothing' is not a function here"):
+        evaluate("$a or nothing($a)", {"a": 1})  # and/or evaluate every operand
+    with pytest.raises(ExpressionError, match=r"unknown variable \$b \(known here: \$a\)"):
+        evaluate("$a + $b", {"a": 1})
+    assert evaluate("max(1, 2) + width(3)", {}, {"max": min, "width": lambda c: 2 * c}) == 7
+    assert evaluate("1 < $a <= 3 != 4", {"a": 3}) is True
+    with pytest.raises(ExpressionError, match=r"cannot evaluate 'make_divisible\(\$a, 0\)'"):
+        evaluate("make_divisible($a, 0)", {"a": 3})
+
+
 def test_rows_carry_words_and_a_single_named_instance_keeps_its_name():
     spec = parse(
         """

@@ -65,6 +65,28 @@ def test_grid_equals_layer_by_layer(alphas, resolutions, rounding, conventions):
         )
 
 
+def test_published_figures_reach_every_configuration_that_has_one():
+    # looked up once per published figure, by cell: a repeated resolution gets them twice
+    from mobicost.analysis.sweep import accuracies
+
+    result = sweep(["1.0", "0.5", "0.3"], [224, 160, 224, 100], sort="top1")
+    table = accuracies(result.spec)
+    for point in result.points:
+        assert point.top1 == {o: table[o].get((point.alpha, point.resolution, ())) for o in table}
+    assert [p.name for p in result.points][:6] == [
+        "1.0 MobileNet-224",
+        "1.0 MobileNet-224",
+        "1.0 MobileNet-160",
+        "0.5 MobileNet-224",
+        "0.5 MobileNet-224",
+        "0.5 MobileNet-160",
+    ]
+    assert all(p.top1["Howard et al. 2017"] is None for p in result.points[6:])
+    assert sweep(["1.0", "0.5", "0.3"], [224, 160], pareto=True).pareto_axis == (
+        "alpha x resolution"  # 0.3 has no published figure
+    )
+
+
 def test_python_integers_past_int64():
     # alpha 5000 at 40,000 pixels: ~4e20 MACs, beyond int64; the grid falls back to exact ints
     result = sweep(["5000"], [40_000])

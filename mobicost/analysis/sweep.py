@@ -124,27 +124,46 @@ class Sweep:
 
     @functools.cached_property
     def points(self) -> tuple[SweepPoint, ...]:
+        """The kept configurations, in order, as point objects (made on first use)."""
+        import numpy
+
         scale = 2 if self.conventions.unit == "flops" else 1
         table = accuracies(self.spec)
+        published = {
+            origin: _published(table[origin], self.alphas, self.resolutions, self.options)
+            for origin in self.origins
+        }
+        rows, cols = self.kept
+        width = len(self.resolutions)  # cell (i, j) is i * width + j
+        cells = [i * width + j for figures in published.values() for i, j in figures]
+        listed = numpy.isin(rows * width + cols, cells).tolist()
+        unpublished = dict.fromkeys(self.origins)
+        reference, weight_size = self.reference_ops, self.workload.weight_size
+        grids = (self.macs, self.adds, self.params, self.peak)
         points = []
-        for i, j in zip(self.kept[0].tolist(), self.kept[1].tolist(), strict=True):
-            alpha, resolution = self.alphas[i], self.resolutions[j]
-            macs, adds = int(self.macs[i, j]), int(self.adds[i, j])
+        for i, j, macs, adds, params, peak, has_top1 in zip(
+            rows.tolist(),
+            cols.tolist(),
+            *(_integers(grid[rows, cols]) for grid in grids),
+            listed,
+            strict=True,
+        ):
             ops = scale * macs + adds
-            key = (alpha, resolution, self.options)
             points.append(
                 SweepPoint(
                     self.spec,
-                    alpha,
-                    resolution,
+                    self.alphas[i],
+                    self.resolutions[j],
                     macs,
                     adds,
-                    int(self.params[i, j]),
+                    params,
                     ops,
-                    Fraction(ops, self.reference_ops) if self.reference_ops else Fraction(0),
-                    {origin: table[origin].get(key) for origin in self.origins},
-                    int(self.peak[i, j]),
-                    int(self.params[i, j]) * self.workload.weight_size,
+                    Fraction(ops, reference) if reference else Fraction(0),
+                    {origin: published[origin].get((i, j)) for origin in published}
+                    if has_top1
+                    else unpublished.copy(),
+                    peak,
+                    params * weight_size,
                 )
             )
         return tuple(points)
@@ -305,6 +324,33 @@ def _ranks(values: Sequence[Fraction]) -> Any:
     return numpy.asarray([position[v] for v in values], dtype=numpy.int64)
 
 
+def _published(
+    table: Mapping[tuple[Fraction, int, tuple[tuple[str, str], ...]], str],
+    alphas: Sequence[Fraction],
+    resolutions: Sequence[int],
+    options: tuple[tuple[str, str], ...],
+) -> dict[tuple[int, int], str]:
+    """The figures ``table`` publishes for configurations of this grid with these options, by
+    (alpha index, resolution index): one look-up per published figure, none per configuration."""
+    alpha_at = {alpha: i for i, alpha in enumerate(alphas)}
+    resolution_at: dict[int, list[int]] = {}
+    for j, resolution in enumerate(resolutions):
+        resolution_at.setdefault(resolution, []).append(j)
+    cells = {}
+    for (alpha, resolution, chosen), printed in table.items():
+        i = alpha_at.get(alpha)
+        if chosen != options or i is None:
+            continue
+        for j in resolution_at.get(resolution, ()):
+            cells[(i, j)] = printed
+    return cells
+
+
+def _integers(values: Any) -> list[int]:
+    """A numpy array's values as Python integers."""
+    return [int(v) for v in values.tolist()] if values.dtype == object else values.tolist()
+
+
 def _top1_scores(
     table: Mapping[tuple[Fraction, int, tuple[tuple[str, str], ...]], str],
     alphas: Sequence[Fraction],
@@ -317,11 +363,10 @@ def _top1_scores(
     decimals), or -1 where none is published."""
     import numpy
 
-    scores = []
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        printed = table.get((alphas[i], resolutions[j], options))
-        scores.append(int(Fraction(printed) * 100) if printed is not None else -1)
-    return numpy.asarray(scores, dtype=numpy.int64)
+    scores = numpy.full((len(alphas), len(resolutions)), -1, dtype=numpy.int64)
+    for (i, j), printed in _published(table, alphas, resolutions, options).items():
+        scores[i, j] = int(Fraction(printed) * 100)
+    return scores[rows, cols]
 
 
 def _pareto(

@@ -100,9 +100,8 @@ def _simplify(value: Number) -> Number:
     return value
 
 
-@functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> ast.Expression:
-    """The syntax tree of an expression (cached: specs repeat the same few)."""
+    """The syntax tree of an expression (read once per text: see :func:`_compile`)."""
     if len(text) > 500:
         raise ExpressionError("an expression longer than 500 characters")
     source = _VARIABLE.sub(lambda m: _PREFIX + m.group(1), text.strip())
@@ -112,67 +111,122 @@ def _parse(text: str) -> ast.Expression:
         raise ExpressionError(f"cannot read {text!r} as an expression") from None
 
 
+#: an expression made ready to evaluate: a function of its variables' values and the caller's
+#: functions
+Compiled = Callable[[Mapping[str, Number], Mapping[str, Callable[..., Number]]], Any]
+
+
 def evaluate(
     text: str,
     values: Mapping[str, Number],
     functions: Mapping[str, Callable[..., Number]] | None = None,
 ) -> Number:
     """The value of ``text`` with ``values`` bound to its ``$`` variables."""
-    tree = _parse(text)
-    known = {**FUNCTIONS, **(functions or {})}
-
-    def visit(node: ast.AST) -> Any:
-        if isinstance(node, ast.Expression):
-            return visit(node.body)
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, int):
-                raise ExpressionError(f"{node.value!r} is not a whole number (in {text!r})")
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id in ("True", "False"):
-                return node.id == "True"
-            if not node.id.startswith(_PREFIX):
-                raise ExpressionError(
-                    f"{node.id!r} is not a variable: write variables with a $, as ${node.id}"
-                )
-            name = node.id[len(_PREFIX) :]
-            if name not in values:
-                known_names = ", ".join(f"${v}" for v in sorted(values)) or "none"
-                raise ExpressionError(f"unknown variable ${name} (known here: {known_names})")
-            return values[name]
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            left, right = visit(node.left), visit(node.right)
-            if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod) and right == 0:
-                raise ExpressionError(f"division by zero in {text!r}")
-            return _BINARY[type(node.op)](left, right)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.Not):
-            operand = visit(node.operand)
-            return -operand if isinstance(node.op, ast.USub) else not operand
-        if isinstance(node, ast.BoolOp):
-            results = [visit(v) for v in node.values]
-            return all(results) if isinstance(node.op, ast.And) else any(results)
-        if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
-            left = visit(node.left)
-            for op, right_node in zip(node.ops, node.comparators, strict=True):
-                right = visit(right_node)
-                if not _COMPARE[type(op)](left, right):
-                    return False
-                left = right
-            return True
-        if isinstance(node, ast.IfExp):
-            return visit(node.body) if visit(node.test) else visit(node.orelse)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-            if node.func.id not in known:
-                raise ExpressionError(
-                    f"{node.func.id!r} is not a function here; functions: "
-                    f"{', '.join(sorted(known))}"
-                )
-            return known[node.func.id](*(visit(arg) for arg in node.args))
-        raise ExpressionError(f"{ast.unparse(node)!r} is not allowed in an expression")
-
+    compiled = _compile(text)
     try:
-        return _simplify(visit(tree))
+        return _simplify(compiled(values, functions or {}))
     except ExpressionError:
         raise
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
         raise ExpressionError(f"cannot evaluate {text!r}: {error}") from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(text: str) -> Compiled:
+    """The syntax tree of ``text`` turned once into nested functions, one per node (cached:
+    specs evaluate the same few expressions in every build). Each raises what it finds wrong
+    when it is reached, as walking the tree would: an untaken branch may hold anything."""
+    return _node(_parse(text), text)
+
+
+def _failing(message: str) -> Compiled:
+    def fail(values: Mapping[str, Number], functions: Mapping[str, Callable[..., Number]]) -> Any:
+        raise ExpressionError(message)
+
+    return fail
+
+
+def _node(node: ast.AST, text: str) -> Compiled:
+    """The function that evaluates ``node`` (of ``text``, for messages)."""
+    if isinstance(node, ast.Expression):
+        return _node(node.body, text)
+    if isinstance(node, ast.Constant):
+        constant = node.value
+        if isinstance(constant, bool) or not isinstance(constant, int):
+            return _failing(f"{constant!r} is not a whole number (in {text!r})")
+        return lambda values, functions: constant
+    if isinstance(node, ast.Name):
+        if node.id in ("True", "False"):
+            truth = node.id == "True"
+            return lambda values, functions: truth
+        if not node.id.startswith(_PREFIX):
+            return _failing(
+                f"{node.id!r} is not a variable: write variables with a $, as ${node.id}"
+            )
+        name = node.id[len(_PREFIX) :]
+
+        def variable(values: Mapping[str, Number], functions: Mapping[str, Any]) -> Any:
+            if name not in values:
+                known_names = ", ".join(f"${v}" for v in sorted(values)) or "none"
+                raise ExpressionError(f"unknown variable ${name} (known here: {known_names})")
+            return values[name]
+
+        return variable
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _node(node.left, text), _node(node.right, text)
+        apply = _BINARY[type(node.op)]
+        divides = isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod)
+
+        def binary(values: Mapping[str, Number], functions: Mapping[str, Any]) -> Any:
+            a, b = left(values, functions), right(values, functions)
+            if divides and b == 0:
+                raise ExpressionError(f"division by zero in {text!r}")
+            return apply(a, b)
+
+        return binary
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.Not):
+        operand = _node(node.operand, text)
+        if isinstance(node.op, ast.USub):
+            return lambda values, functions: -operand(values, functions)
+        return lambda values, functions: not operand(values, functions)
+    if isinstance(node, ast.BoolOp):
+        parts = [_node(v, text) for v in node.values]
+        combine = all if isinstance(node.op, ast.And) else any
+        return lambda values, functions: combine([part(values, functions) for part in parts])
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        first = _node(node.left, text)
+        chain = [
+            (_COMPARE[type(op)], _node(right, text))
+            for op, right in zip(node.ops, node.comparators, strict=True)
+        ]
+
+        def compare(values: Mapping[str, Number], functions: Mapping[str, Any]) -> bool:
+            left = first(values, functions)
+            for test, right_node in chain:
+                right = right_node(values, functions)
+                if not test(left, right):
+                    return False
+                left = right
+            return True
+
+        return compare
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = (_node(n, text) for n in (node.test, node.body, node.orelse))
+        return lambda values, functions: (
+            body(values, functions) if test(values, functions) else orelse(values, functions)
+        )
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        called = node.func.id
+        arguments = [_node(arg, text) for arg in node.args]
+
+        def call(values: Mapping[str, Number], functions: Mapping[str, Any]) -> Any:
+            function = functions[called] if called in functions else FUNCTIONS.get(called)
+            if function is None:
+                raise ExpressionError(
+                    f"{called!r} is not a function here; functions: "
+                    f"{', '.join(sorted({**FUNCTIONS, **functions}))}"
+                )
+            return function(*(argument(values, functions) for argument in arguments))
+
+        return call
+    return _failing(f"{ast.unparse(node)!r} is not allowed in an expression")

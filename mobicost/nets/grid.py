@@ -16,10 +16,15 @@ the same layers (a ``when`` may depend on channels) is costed on its own cross, 
 checked against one network built directly off the cross; where that check fails (a rule that is
 not a single product, such as a squeeze-and-excitation block's activation and gating operations
 counted together), the group is costed cell by cell instead. Either way every number is exact.
+
+The resolutions of a cross need not expand the spec again: where no expression reads a size and
+no tensor's channels follow the resolution, the first width's nodes are the nodes of every
+resolution, and only their shapes are inferred again (:func:`_resized`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,9 +32,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..cost.conventions import Conventions
-from .memory import Workload, live_sets
-from .network import Network, build
-from .spec import Spec
+from ..errors import MobicostError
+from .memory import VIEWS, Workload, live_sets
+from .network import Network, build, cost_graph
+from .ops import Tensor
+from .spec import INPUT, Graph, Spec, reads_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -96,30 +103,42 @@ def cost_grid(
             conventions=conventions,
         )
 
+    resizable = not reads_size(spec)
+
+    def at(network: Network, resolution: int) -> Network:
+        """``network`` at another resolution: its nodes' shapes inferred again where that is
+        the same network (:func:`_resized`), else built."""
+        resized = _resized(network, resolution) if resizable else None
+        return resized or net(network.alpha, resolution)
+
     reference = resolutions[0]
     built = 0
-    by_alpha: list[Network] = []
+    groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+    firsts: dict[tuple[tuple[str, str], ...], Network] = {}  # each group's first width
+    by_alpha: list[tuple[dict[str, list[int]], dict[str, int]]] = []  # its vectors and sizes
     for done, alpha in enumerate(alphas, 1):
-        by_alpha.append(net(alpha, reference))
+        network = net(alpha, reference)
         built += 1
+        signature = _signature(network)
+        groups.setdefault(signature, []).append(done - 1)
+        firsts.setdefault(signature, network)
+        by_alpha.append((_vectors(network), _sizes(network, workload)))
         if progress is not None:
             progress(done, len(alphas))
-    groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
-    for i, network in enumerate(by_alpha):
-        groups.setdefault(_signature(network), []).append(i)
 
-    values = {
-        name: numpy.zeros((len(alphas), len(resolutions)), dtype=object)
-        for name in (*FIELDS, "peak_bytes")
-    }
+    parts = []  # each group's members and their cells
     for signature, members in groups.items():
-        first = members[0]
-        across = [by_alpha[first], *(net(alphas[first], r) for r in resolutions[1:])]
-        built += len(across) - 1
-        if any(_signature(n) != signature for n in across):
-            raise AssertionError("a resolution changed the layers")  # pragma: no cover
-        columns = {name: [_vectors(n)[name] for n in across] for name in FIELDS}
-        rows = {name: [_vectors(by_alpha[i])[name] for i in members] for name in FIELDS}
+        first = firsts[signature]
+        across_vectors, across_sizes = [by_alpha[members[0]][0]], [by_alpha[members[0]][1]]
+        for resolution in resolutions[1:]:
+            network = at(first, resolution)
+            built += 1
+            if _signature(network) != signature:
+                raise AssertionError("a resolution changed the layers")  # pragma: no cover
+            across_vectors.append(_vectors(network))
+            across_sizes.append(_sizes(network, workload))
+        columns = {name: [v[name] for v in across_vectors] for name in FIELDS}
+        rows = {name: [by_alpha[i][0][name] for i in members] for name in FIELDS}
         cells = {name: _product(rows[name], columns[name], rows[name][0]) for name in FIELDS}
         exact = True
         if len(members) > 1 and len(resolutions) > 1:
@@ -133,26 +152,98 @@ def cost_grid(
                     built += 1
                     for name in FIELDS:
                         cells[name][k, j] = sum(direct[name])
-        for name in FIELDS:
+        _, held = live_sets(first, workload)
+        cells["peak_bytes"] = _peaks([by_alpha[i][1] for i in members], across_sizes, held)
+        parts.append((members, cells))
+
+    # int64 where every group's sums are (each below 2**62, by the bound that chose int64)
+    fits = all(cells[name].dtype == numpy.int64 for _, cells in parts for name in cells)
+    values = {
+        name: numpy.zeros((len(alphas), len(resolutions)), dtype=numpy.int64 if fits else object)
+        for name in (*FIELDS, "peak_bytes")
+    }
+    for members, cells in parts:
+        for name in values:
             values[name][members, :] = cells[name]
-        values["peak_bytes"][members, :] = _peaks([by_alpha[i] for i in members], across, workload)
-    largest = max(int(values[name].max()) for name in values)
-    if largest < 2**62:
+    if not fits and max(int(values[name].max()) for name in values) < 2**62:
         values = {name: values[name].astype(numpy.int64) for name in values}
     return Grid(tuple(alphas), tuple(resolutions), values, built)
 
 
-def _peaks(widths: list[Network], sizes: list[Network], workload: Workload) -> Any:
-    """The peak of live activation bytes for each width (built at the reference resolution)
-    and each resolution (built at the group's first width): per layer, its live tensors' bytes
-    as one exact product over the cross; then the largest over the layers."""
+def _resized(network: Network, resolution: int) -> Network | None:
+    """``network`` on a ``resolution`` input without expanding its spec again: its nodes with
+    their shapes inferred anew, then costed. For a spec whose expressions read no spatial size
+    (:func:`~mobicost.nets.spec.reads_size`), a node's attributes depend on the resolution only
+    through its inputs' channels; so where every tensor keeps its channels, building the spec at
+    ``resolution`` makes these very nodes. None where a tensor's channels change (a flatten's
+    do) or a shape cannot be inferred: the caller builds that network instead."""
+    shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
+    try:
+        for layer in network.layers:
+            out = layer.op.infer(tuple(shapes[name] for name in layer.node.inputs))
+            if (out.c, out.flat) != (layer.output.c, layer.output.flat):
+                return None
+            shapes[layer.name] = out
+    except MobicostError:
+        return None
+    graph = Graph(shapes[INPUT], tuple(layer.node for layer in network.layers), shapes)
+    return dataclasses.replace(
+        network,
+        resolution=resolution,
+        layers=cost_graph(graph, network.conventions),
+        input=graph.input,
+    )
+
+
+def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list[set[str]]) -> Any:
+    """The peak of live activation bytes for each width (its tensors' bytes at the reference
+    resolution) and each resolution (at the group's first width), the tensors live while each
+    layer runs given by ``held`` (:func:`~mobicost.nets.memory.live_sets`): each tensor's bytes
+    one exact product over the cross (see the module docstring), each layer's live bytes the
+    sum of its live tensors' products; then the largest over the layers."""
     import numpy
 
-    sizes_of = {id(n): live_sets(n, workload)[0] for n in (*widths, *sizes)}
-    tensors = list(sizes_of[id(widths[0])])
-    _, held = live_sets(widths[0], workload)
-    rows = [[sizes_of[id(n)][t] for t in tensors] for n in widths]
-    columns = [[sizes_of[id(n)][t] for t in tensors] for n in sizes]
+    tensors = list(widths[0])
+    rows = [[size[t] for t in tensors] for size in widths]
+    columns = [[size[t] for t in tensors] for size in sizes]
+    if not held:  # no layers: the input alone
+        return numpy.asarray([[c[0] for c in columns] for _ in rows], dtype=object)
+    factors = _factors(rows, columns, rows[0])
+    if factors is None:  # a tensor whose bytes are not one product: layer by layer, exactly
+        return _peaks_by_layer(rows, columns, tensors, held)
+    left, right = factors
+    position = {t: k for k, t in enumerate(tensors)}
+    live = [sorted(position[t] for t in names) for names in held]
+    most_left = [max(row[k] for row in left) for k in range(len(tensors))]
+    most_right = [max(col[k] for col in right) for k in range(len(tensors))]
+    bound = max(sum(most_left[k] * most_right[k] for k in ks) for ks in live)
+    left_matrix, right_matrix = _matrix(left, bound), _matrix(right, bound)
+    peak = None
+    for ks in live:
+        grid = left_matrix[:, ks] @ right_matrix[:, ks].T
+        peak = grid if peak is None else numpy.maximum(peak, grid)
+    return peak
+
+
+def _sizes(network: Network, workload: Workload) -> dict[str, int]:
+    """The activation tensors' bytes, by the layer that allocates them (``input`` for the
+    network's own): the first result of :func:`~mobicost.nets.memory.live_sets`, without the
+    live sets."""
+    per = workload.batch * workload.activation_size
+    sizes = {"input": network.input.elements * per}
+    for layer in network.layers:
+        if not isinstance(layer.op, VIEWS):
+            sizes[layer.name] = layer.output.elements * per
+    return sizes
+
+
+def _peaks_by_layer(
+    rows: list[list[int]], columns: list[list[int]], tensors: list[str], held: list[set[str]]
+) -> Any:
+    """The same peak with each layer's live bytes summed on their own (:func:`_product`, which
+    falls back to exact fractions where a product does not hold)."""
+    import numpy
+
     peak = None
     for live in held:
         mask = [t in live for t in tensors]
@@ -162,30 +253,41 @@ def _peaks(widths: list[Network], sizes: list[Network], workload: Workload) -> A
             [v if m else 0 for v, m in zip(rows[0], mask, strict=True)],
         )
         peak = grid if peak is None else numpy.maximum(peak, grid)
-    if peak is None:  # no layers: the input alone
-        return numpy.asarray([[c[0] for c in columns] for _ in rows], dtype=object)
     return peak
 
 
-def _product(rows: list[list[int]], columns: list[list[int]], anchor: list[int]) -> Any:
-    """``sum_l rows[a][l] * columns[r][l] / anchor[l]`` for every (a, r), as one exact integer
-    matrix product (see the module docstring); ``anchor`` is the first row."""
+def _factors(
+    rows: list[list[int]], columns: list[list[int]], anchor: list[int]
+) -> tuple[list[list[int]], list[list[int]]] | None:
+    """The integer factors ``rows[a][l] / g_l`` and ``columns[r][l] g_l / anchor[l]`` (see the
+    module docstring), or None where some layer's are not integers (its cost is not one
+    product); ``anchor`` is the first row."""
     layers = len(anchor)
     left: list[list[int]] = [[0] * layers for _ in rows]
     right: list[list[int]] = [[0] * layers for _ in columns]
     for layer in range(layers):
         if anchor[layer] == 0:
             if any(row[layer] for row in rows) or any(col[layer] for col in columns):
-                return _slow(rows, columns, anchor)
+                return None
             continue
         g = math.gcd(*(row[layer] for row in rows))
         for a, row in enumerate(rows):
             left[a][layer] = row[layer] // g
         for r, col in enumerate(columns):
-            scaled = Fraction(col[layer] * g, anchor[layer])
-            if scaled.denominator != 1:
-                return _slow(rows, columns, anchor)
-            right[r][layer] = scaled.numerator
+            scaled, remainder = divmod(col[layer] * g, anchor[layer])
+            if remainder:
+                return None
+            right[r][layer] = scaled
+    return left, right
+
+
+def _product(rows: list[list[int]], columns: list[list[int]], anchor: list[int]) -> Any:
+    """``sum_l rows[a][l] * columns[r][l] / anchor[l]`` for every (a, r), as one exact integer
+    matrix product (see the module docstring); ``anchor`` is the first row."""
+    factors = _factors(rows, columns, anchor)
+    if factors is None:
+        return _slow(rows, columns, anchor)
+    left, right = factors
     bound = max((sum(row) for row in left), default=0) * max(
         (max(col, default=0) for col in right), default=0
     )

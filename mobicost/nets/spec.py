@@ -55,7 +55,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -64,6 +64,7 @@ from ..errors import MobicostError
 from ..exact import decimal_text, parse_exact
 from . import ops
 from .expr import ExpressionError, Number, evaluate, make_divisible
+from .expr import variables as variables_of
 from .ops import Op, Tensor
 
 Rounding = str
@@ -150,6 +151,8 @@ class Spec:
     path: str = ""
     lines: Mapping[str, int] = field(default_factory=dict, repr=False)
     text: str = field(default="", repr=False)
+    #: what building its entries needs that no build changes (:class:`_Plan`), by key path
+    plans: dict[str, _Plan] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def resolution(self) -> int:
@@ -478,6 +481,35 @@ _ACCEPTED = {
 }
 
 
+#: an attribute whose value each build works out (an expression, a block param's word)
+_VARIES: Any = object()
+
+
+def _constant(parser: str, raw: Any) -> bool:
+    """Whether an attribute written as ``raw`` parses the same in every build: it holds no
+    expression and names no block param."""
+    if parser == "number":
+        return True
+    if parser in ("act", "gate", "mode", "width"):
+        return not (isinstance(raw, str) and raw.startswith("$"))
+    if parser == "padding" and raw in ("same", "valid"):
+        return True
+    items = raw if isinstance(raw, list) else [raw]
+    return not any(isinstance(item, str) for item in items)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What building one entry needs that no width, resolution, option or variable changes,
+    worked out on its first build and kept on the spec (:attr:`Spec.plans`)."""
+
+    where: str  #: ``file:line: key``
+    kind: str | None = None  #: the layer kind; None for a block entry
+    named: bool = True  #: its name, if it has one, is a valid name
+    #: (attribute, as written after the defaults, parsed value or ``_VARIES``), in order
+    attributes: tuple[tuple[str, Any, Any], ...] = ()
+
+
 # --- building -------------------------------------------------------------------------------------
 
 
@@ -671,12 +703,24 @@ class _Builder:
         head: bool,
         block_in: str | None,
     ) -> None:
+        plan = self.spec.plans.get(key)
+        if plan is None:
+            plan = self.spec.plans[key] = self.plan(entry, key)
+        if plan.kind is None:
+            self.block_entry(entry, key, scope, variables, head, block_in)
+            return
+        for _ in range(self.repeats(entry, variables, plan.where)):
+            self.layer(entry, plan, scope, variables, head, block_in)
+
+    def plan(self, entry: Mapping[str, Any], key: str) -> _Plan:
+        """Check an entry and work out what no build changes: its place, its attributes
+        merged with the defaults, and those written as constants parsed (an attribute that
+        fails to parse is left to each build, which then fails in its place)."""
         where = self.spec.where(key)
         if ("op" in entry) == ("block" in entry):
             raise SpecError(f"{where}: an entry has either op = KIND or block = NAME")
         if "block" in entry:
-            self.block_entry(entry, key, scope, variables, head, block_in)
-            return
+            return _Plan(where)
         kind = entry["op"]
         if kind not in ATTRIBUTES:
             raise SpecError(f"{where}: unknown op {kind!r}; kinds: {', '.join(ATTRIBUTES)}")
@@ -687,8 +731,28 @@ class _Builder:
                 + ", ".join(sorted(ATTRIBUTES[kind]) or ["nothing"])
                 + "; any layer takes: name, input, when, repeat"
             )
-        for _ in range(self.repeats(entry, variables, where)):
-            self.layer(entry, key, scope, variables, head, block_in)
+        attributes: dict[str, Any] = {}
+        for source in (
+            self.spec.defaults.get("conv", {}) if kind in ("dw", "pw") else {},
+            self.spec.defaults.get(kind, {}),
+            entry,
+        ):
+            attributes.update({k: v for k, v in source.items() if k in ATTRIBUTES[kind]})
+        parsed = []
+        for attr, (parser, default) in ATTRIBUTES[kind].items():
+            raw = attributes.get(attr, default)
+            value: Any = _VARIES
+            if raw is None:
+                value = None
+            elif raw is not ... and _constant(parser, raw):
+                with contextlib.suppress(MobicostError):
+                    value = self.attribute(kind, attr, raw, {}, where)
+            parsed.append((attr, raw, value))
+        local = entry.get("name")
+        named = local is None or (
+            isinstance(local, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", local) is not None
+        )
+        return _Plan(where, kind, named, tuple(parsed))
 
     def repeats(self, entry: Mapping[str, Any], variables: Mapping[str, Number], where: str) -> int:
         if "repeat" not in entry:
@@ -838,19 +902,17 @@ class _Builder:
     def layer(
         self,
         entry: Mapping[str, Any],
-        key: str,
+        plan: _Plan,
         scope: dict[str, str],
         variables: Mapping[str, Number],
         head: bool,
         block_in: str | None,
     ) -> None:
-        where = self.spec.where(key)
+        where = plan.where
         kind = entry["op"]
         inputs = self.inputs(entry, scope, where)
         local = entry.get("name")
-        if local is not None and (
-            not isinstance(local, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", local)
-        ):
+        if not plan.named:
             raise SpecError(f"{where}: name {local!r} is not a name (letters, digits, _ and -)")
         if local in ("in", INPUT):
             raise SpecError(f"{where}: {local!r} is reserved for the block's or network's input")
@@ -861,20 +923,18 @@ class _Builder:
                 scope[local] = inputs[0]
             self.previous = inputs[0]
             return
-        bound = self.variables(variables, inputs[0], block_in)
-        attributes: dict[str, Any] = {}
-        for source in (
-            self.spec.defaults.get("conv", {}) if kind in ("dw", "pw") else {},
-            self.spec.defaults.get(kind, {}),
-            entry,
-        ):
-            attributes.update({k: v for k, v in source.items() if k in ATTRIBUTES[kind]})
+        bound = None
         values: dict[str, Any] = {}
-        for attr, (parser, default) in ATTRIBUTES[kind].items():
-            raw = attributes.get(attr, default)
+        for attr, raw, value in plan.attributes:
+            if value is not _VARIES:
+                values[attr] = value
+                continue
             if raw is ...:
+                parser = ATTRIBUTES[kind][attr][0]
                 raise SpecError(f"{where}: {kind} needs {attr} ({_ACCEPTED[parser]})")
-            values[attr] = None if raw is None else self.attribute(kind, attr, raw, bound, where)
+            if bound is None:
+                bound = self.variables(variables, inputs[0], block_in)
+            values[attr] = self.attribute(kind, attr, raw, bound, where)
         if local is None or self.blocks:
             full = self.fresh(local or kind) if local is None else ".".join([*self.blocks, local])
         else:
@@ -1010,6 +1070,35 @@ def build_graph(
     if head:
         builder.entries(spec.head, "head", head=True)
     return builder.graph()
+
+
+#: the variables that read a tensor's height and width
+SIZE_VARIABLES = frozenset({"in_h", "in_w"})
+
+
+def reads_size(spec: Spec) -> bool:
+    """Whether any expression in ``spec``'s layers, head, blocks or defaults reads a spatial size
+    (``$in_h``, ``$in_w``). Where none does, the builder reads the resolution nowhere but in
+    shape inference, so a node's attributes depend on it only through its inputs' channels.
+
+    >>> from mobicost.nets.library import load
+    >>> reads_size(load("mobilenet-v1"))
+    False
+    """
+
+    def strings(value: Any) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                yield from strings(key)
+                yield from strings(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                yield from strings(item)
+
+    sources = (spec.layers, spec.head, spec.blocks, spec.defaults)
+    return any(variables_of(text) & SIZE_VARIABLES for text in strings(sources))
 
 
 def typed(value: str) -> int | str:
