@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
-from .memory import VIEWS, Workload, live_sets
+from .memory import Workload, live_sets, tensor_bytes
 from .network import Network, build, cost_graph
 from .ops import Tensor
 from .spec import INPUT, Graph, Spec, reads_size
@@ -122,7 +122,7 @@ def cost_grid(
         signature = _signature(network)
         groups.setdefault(signature, []).append(done - 1)
         firsts.setdefault(signature, network)
-        by_alpha.append((_vectors(network), _sizes(network, workload)))
+        by_alpha.append((_vectors(network), tensor_bytes(network, workload)))
         if progress is not None:
             progress(done, len(alphas))
 
@@ -136,7 +136,7 @@ def cost_grid(
             if _signature(network) != signature:
                 raise AssertionError("a resolution changed the layers")  # pragma: no cover
             across_vectors.append(_vectors(network))
-            across_sizes.append(_sizes(network, workload))
+            across_sizes.append(tensor_bytes(network, workload))
         columns = {name: [v[name] for v in across_vectors] for name in FIELDS}
         rows = {name: [by_alpha[i][0][name] for i in members] for name in FIELDS}
         cells = {name: _product(rows[name], columns[name], rows[name][0]) for name in FIELDS}
@@ -223,18 +223,6 @@ def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list
         grid = left_matrix[:, ks] @ right_matrix[:, ks].T
         peak = grid if peak is None else numpy.maximum(peak, grid)
     return peak
-
-
-def _sizes(network: Network, workload: Workload) -> dict[str, int]:
-    """The activation tensors' bytes, by the layer that allocates them (``input`` for the
-    network's own): the first result of :func:`~mobicost.nets.memory.live_sets`, without the
-    live sets."""
-    per = workload.batch * workload.activation_size
-    sizes = {"input": network.input.elements * per}
-    for layer in network.layers:
-        if not isinstance(layer.op, VIEWS):
-            sizes[layer.name] = layer.output.elements * per
-    return sizes
 
 
 def _peaks_by_layer(

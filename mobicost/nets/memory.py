@@ -157,20 +157,27 @@ class NetworkMemory:
         return max(self.live, default=self.input_bytes)
 
 
-def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], list[set[str]]]:
-    """The activation tensors (by the layer that allocates them, ``input`` for the network's)
-    with their bytes, and, for each layer in order, the tensors live while it runs."""
+def tensor_bytes(network: Network, workload: Workload) -> dict[str, int]:
+    """The activation tensors' bytes, by the layer that allocates them (``input`` for the
+    network's own); a view allocates none."""
     per = workload.batch * workload.activation_size
+    size = {"input": network.input.elements * per}
+    for layer in network.layers:
+        if not isinstance(layer.op, VIEWS):
+            size[layer.name] = layer.output.elements * per
+    return size
+
+
+def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], list[set[str]]]:
+    """The activation tensors (:func:`tensor_bytes`) with their bytes, and, for each layer in
+    order, the tensors live while it runs."""
     layers = network.layers
     base = {layer.name: layer.name for layer in layers}  # a view's memory is its input's
     base["input"] = "input"
     for layer in layers:
         if isinstance(layer.op, VIEWS):
             base[layer.name] = base[layer.node.inputs[0]]
-    size = {"input": network.input.elements * per}
-    for layer in layers:
-        if not isinstance(layer.op, VIEWS):
-            size[layer.name] = layer.output.elements * per
+    size = tensor_bytes(network, workload)
     last_use = {name: -1 for name in size}
     for k, layer in enumerate(layers):
         for name in layer.node.inputs:
