@@ -100,7 +100,7 @@ def test_tradeoff_against_latency_and_memory():
     assert top.x == alone.seconds * 1_000_000 and top.y == Fraction("59.1")
     assert data.x_title == "Predicted time on cpu, µs (log scale)"
     assert any(note.startswith("Device: 2-core") for note in data.notes)
-    costs = plots.tradeoff([sweep(network="resnet-18")], x="latency", setting=cpu)
+    costs = plots.tradeoff([sweep(network="shufflenet-v1")], x="latency", setting=cpu)
     assert costs.y == "macs"  # no published top-1: latency against MACs
     memory = plots.tradeoff([sweep(network="mobilenet-v1")], x="memory", y="macs")
     peaks = {p.label: p.x for p in memory.points}
@@ -135,10 +135,25 @@ def test_accuracy_from_the_source_named():
 
 
 def test_without_accuracy_cost_against_cost():
-    data = plots.tradeoff([sweep(network="mobilenet-v1"), sweep(network="mobilenet-v2")])
+    data = plots.tradeoff([sweep(network="mobilenet-v1"), sweep(network="shufflenet-v1")])
     assert (data.y, len(data.points), data.front) == ("params", 32, ())
-    assert any("No published top-1 for MobileNetV2" in note for note in data.notes)
-    assert plots.tradeoff([sweep(network="resnet-50")], x="params").y == "macs"
+    assert any("No published top-1 for ShuffleNet" in note for note in data.notes)
+    assert plots.tradeoff([sweep(network="dense1-mobilenet")], x="params").y == "macs"
+
+
+def test_networks_compared_on_their_published_top1():
+    """torchvision's top-1 for each network at 224, beside the MobileNet paper's grid: the
+    designers' figure. Models without a figure are left out, and said so."""
+    nets = [sweep(network=n) for n in ("mobilenet-v1", "mobilenet-v2", "resnet-18", "vgg16")]
+    data = plots.tradeoff(nets)
+    placed = {p.label: (p.x, p.y) for p in data.points}
+    assert placed["ResNet-18-224"] == (1_814_073_344, Fraction("69.758"))
+    assert placed["1.0 MobileNetV2-224"] == (300_774_272, Fraction("71.878"))
+    assert placed["VGG-16-224"][1] == Fraction("71.592")
+    assert "ResNet-18-160" not in placed and any("Left out" in n for n in data.notes)
+    front = [data.points[k].label for k in data.front]
+    assert "VGG-16-224" not in front  # 8.5x MobileNet v2's MACs, and less accurate
+    assert "1.0 MobileNetV2-224" in front
 
 
 # --- figures, through the command ----------------------------------------------------------------
@@ -264,7 +279,7 @@ def test_a_terminal_is_told_where_to_write(run, monkeypatch):
         (["layers", "--metric", "latency", "-o", "x.png"], "choose from: macs, params"),
         (["tradeoff", "--source", "nobody", "-o", "x.png"], "sources: Howard et al. 2017"),
         (["tradeoff", "--x", "params", "--y", "params", "-o", "x.png"], "both axes"),
-        (["tradeoff", "resnet-18", "--y", "top1", "-o", "x.png"], "no model shown has"),
+        (["tradeoff", "shufflenet-v1", "--y", "top1", "-o", "x.png"], "no model shown has"),
         (["tradeoff", "shufflenet-v1", "resnet-18", "--groups", "8", "-o", "x.png"], "one network"),
         (["tradeoff", "no-such-net", "-o", "x.png"], "unknown network 'no-such-net'"),
         (["layers", "vgg16", "--alpha", "0.5", "-o", "x.png"], "no width multiplier"),
