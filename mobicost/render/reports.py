@@ -586,7 +586,7 @@ def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
                 "type": timing.layer.label,
                 "measured_us": timing.seconds * 1e6,
                 "spread_us": timing.spread * 1e6,
-                "predicted_us": predicted.seconds * 10**6,
+                "predicted_us": _microseconds(predicted.seconds),
                 "ratio": timing.seconds / seconds if seconds else None,
                 "measured_share": measured.share(timing),
                 "predicted_share": prediction.share(predicted),
@@ -635,7 +635,7 @@ def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
         totals={
             "type": "Total",
             "measured_us": measured.seconds * 1e6,
-            "predicted_us": prediction.seconds * 10**6,
+            "predicted_us": _microseconds(prediction.seconds),
             "measured_share": Fraction(1),
             "predicted_share": Fraction(1),
             "macs_share": Fraction(1),
