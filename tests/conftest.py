@@ -4,6 +4,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from extras import require
 
 from mobicost.cli import main
 
@@ -37,3 +38,21 @@ class Run:
 @pytest.fixture
 def run() -> Run:
     return Run()
+
+
+# --- optional extras (tests/extras.py) -----------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requires(*modules): needs these optional extras (tests/extras.py); skipped with the "
+        "install command where one is absent, failed instead with MOBICOST_REQUIRE_EXTRAS=1",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before any fixture is set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires"):
+        for module in mark.args:
+            require(module)

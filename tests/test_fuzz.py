@@ -222,12 +222,12 @@ VERIFY_VALUES = [
 ]
 
 
+@pytest.mark.requires("torch")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.one_of(st.sampled_from(VERIFY_OPTIONS), st.sampled_from(VERIFY_VALUES)), max_size=6)
 )
 def test_verify_never_crashes(tokens):
-    pytest.importorskip("torch")
     result = CliRunner().invoke(main, ["verify", *tokens], prog_name="mobicost")
     event(f"exit {result.exit_code}")
     assert result.exception is None or isinstance(result.exception, SystemExit), (

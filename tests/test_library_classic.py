@@ -130,7 +130,8 @@ def test_resnet_projection_shortcuts():
 def one_thread():
     """torch, on one thread: on a busy machine, threads contend for more than they save on one
     image (this file took 30 s on two threads under load, 11 s on one)."""
-    torch = pytest.importorskip("torch")
+    import torch
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield torch
@@ -156,6 +157,7 @@ def one_thread():
         ("resnet-50", 128, None),
     ],
 )
+@pytest.mark.requires("torch")
 def test_pytorch_counts_the_same(one_thread, name, resolution, options):
     from mobicost.nets.pytorch import verify
 

@@ -106,8 +106,8 @@ def test_width_multipliers_as_torchvision():
         ("mobilenet-v3-small", "0.75", 192),
     ],
 )
+@pytest.mark.requires("torch")
 def test_pytorch_counts_every_layer_alike(name, alpha, resolution):
-    pytest.importorskip("torch")
     from mobicost.nets.pytorch import verify
 
     net = tv(name, alpha=alpha, resolution=resolution)

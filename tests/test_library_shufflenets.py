@@ -357,8 +357,8 @@ def test_dense_growth_is_an_option():
         ("dense2-mobilenet", {"growth": "64"}, None, 160),
     ],
 )
+@pytest.mark.requires("torch")
 def test_pytorch_agrees(name, options, alpha, resolution):
-    pytest.importorskip("torch")
     from mobicost.nets.pytorch import verify
 
     net = network(name, options=options, alpha=alpha, resolution=resolution, bias="fc", bn="all")

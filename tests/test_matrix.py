@@ -8,7 +8,6 @@ a user's traceback. Free-form values (numbers, names, lists) are fuzzed in test_
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Iterator
 from typing import Any, get_args
@@ -16,6 +15,7 @@ from typing import Any, get_args
 import click
 import pytest
 from click.testing import CliRunner
+from extras import marks_for
 from rich.box import HEAVY_HEAD
 
 from mobicost.cli import main
@@ -91,10 +91,7 @@ def cases() -> Iterator[object]:
             for variation in variations(command, skip):
                 for fmt in formats:
                     args = [name, *base, *variation, *(["--format", fmt] if fmt else [])]
-                    marks = []
-                    if name == "verify" and importlib.util.find_spec("torch") is None:
-                        marks.append(pytest.mark.skip(reason="needs torch"))
-                    yield pytest.param(args, marks=marks, id=" ".join(args))
+                    yield pytest.param(args, marks=marks_for(args), id=" ".join(args))
 
 
 def test_every_command_has_a_base():
@@ -162,7 +159,9 @@ def assert_terminal_is_riches(
 REPORTING = sorted(c for c in BASES if BASES[c] and c != "spec")
 
 
-@pytest.mark.parametrize("command", REPORTING)
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, marks=marks_for([c, *BASES[c][0][0]])) for c in REPORTING]
+)
 @pytest.mark.parametrize("width", [60, 200, 320])  # shrunk by rich; the bench's; notes unwrapped
 def test_a_terminal_table_is_riches(command, width, monkeypatch):
     result, reports = invoke([command, *BASES[command][0][0]], monkeypatch)

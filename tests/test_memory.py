@@ -73,8 +73,10 @@ def test_views_move_nothing_and_share_memory():
     assert memory.live[index] == 7 * 7 * 512 * 4
 
 
+@pytest.mark.requires("torch")
 def test_activation_sizes_are_torchs_real_tensors():
-    torch = pytest.importorskip("torch")
+    import torch
+
     from mobicost.nets.pytorch import module_name, to_torch
 
     for net in (network("mobilenet-v2", resolution=64), network("shufflenet-v2", resolution=64)):

@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from extras import require
 
 from mobicost.analysis.sweep import sweep
 from mobicost.nets.network import network
@@ -23,7 +24,10 @@ FIGURES = ("tradeoff.png", "layers.png")  #: what docs/figures/make_figures.py d
 
 @pytest.fixture
 def mpl():
-    return pytest.importorskip("matplotlib")
+    require("matplotlib")
+    import matplotlib
+
+    return matplotlib
 
 
 def read_png(path: Path, *, wide: int = 600, tall: int = 400, colours: int = 5) -> None:

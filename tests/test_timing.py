@@ -7,6 +7,7 @@ import sys
 from fractions import Fraction
 
 import pytest
+from extras import require
 
 import mobicost
 from mobicost.errors import MobicostError
@@ -34,7 +35,10 @@ QUICK = {"repeats": 3, "min_time": 1e-4, "threads": 1}
 
 @pytest.fixture(scope="module")
 def torch():
-    return pytest.importorskip("torch")
+    require("torch")
+    import torch
+
+    return torch
 
 
 @pytest.fixture(scope="module")

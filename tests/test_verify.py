@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from mobicost.nets.network import mobilenet_v1, model
+from mobicost.nets.pytorch import to_torch, verify
 
-torch = pytest.importorskip("torch")
-
-from mobicost.nets.pytorch import to_torch, verify  # noqa: E402
+pytestmark = pytest.mark.requires("torch")
 
 
 @pytest.mark.parametrize(
@@ -94,16 +90,3 @@ def test_cli_verify_a_spec_file_with_its_own_option(run, tmp_path):
 
 def test_cli_verify_conflicts(run):
     assert "--all verifies the whole set" in run.error("verify", "--all", "--alpha", "0.5")
-
-
-def test_without_torch_is_one_line_exit_2():
-    code = (
-        "import sys; sys.modules['torch'] = None\n"
-        "from mobicost.cli import main\nmain(['verify', '--alpha', '0.5'])"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.strip().splitlines() == [
-        "Error: PyTorch is not installed: pip install torch==2.13.0 (a CPU build), then "
-        "pip install 'mobicost[torch]'"
-    ]

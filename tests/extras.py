@@ -1,0 +1,64 @@
+"""The optional extras a test may need, in one place.
+
+A test that needs an optional package is marked ``@pytest.mark.requires("torch")`` (or given
+:func:`marks_for` a command line). Where the package is absent the test is skipped with a reason
+naming the install command, so the README's quick start (no torch, no onnx) passes with skips;
+with ``MOBICOST_REQUIRE_EXTRAS=1`` (CI, after installing the extras) an absent package fails the
+test instead, so that the extras' tests can never pass by skipping. The marker is applied in
+``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Sequence
+
+import pytest
+
+#: import name -> how a user gets it
+EXTRAS = {
+    "torch": "pip install torch==2.13.0 (a CPU build)",
+    "onnx": "pip install 'mobicost[onnx]'",
+    "onnxruntime": "pip install 'mobicost[onnxruntime]'",
+    "pyarrow": "pip install 'mobicost[parquet]'",
+    "matplotlib": "pip install 'mobicost[plot]'",
+}
+
+#: the commands that measure or run a network in PyTorch, whatever their options
+TORCH_COMMANDS = ("verify", "profile", "calibrate")
+
+
+def available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def missing(modules: Sequence[str]) -> list[str]:
+    unknown = [m for m in modules if m not in EXTRAS]
+    if unknown:
+        raise ValueError(f"not an optional extra: {unknown} (known: {', '.join(EXTRAS)})")
+    return [m for m in modules if not available(m)]
+
+
+def require(module: str) -> None:
+    """Skip the running test where ``module`` is absent (fail it with
+    ``MOBICOST_REQUIRE_EXTRAS=1``), naming how to install it."""
+    if not missing([module]):
+        return
+    reason = f"needs {module}: {EXTRAS[module]}"
+    if os.environ.get("MOBICOST_REQUIRE_EXTRAS"):
+        pytest.fail(f"MOBICOST_REQUIRE_EXTRAS is set, but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def command_needs(args: Sequence[str]) -> tuple[str, ...]:
+    """The extras a ``mobicost ARGS`` command line needs to run."""
+    if args and (args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args)):
+        return ("torch",)
+    return ()
+
+
+def marks_for(args: Sequence[str]) -> list[pytest.MarkDecorator]:
+    """The marks for a parametrized case running ``mobicost ARGS``."""
+    needs = command_needs(args)
+    return [pytest.mark.requires(*needs)] if needs else []

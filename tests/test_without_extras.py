@@ -1,0 +1,40 @@
+"""What a user gets where an optional extra is absent: one line naming the install command,
+exit 2. These run in both worlds: the extra is hidden from a fresh interpreter, so that the
+message is checked on a machine with torch as well as on one without."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+TORCH_HINT = (
+    "Error: PyTorch is not installed: pip install torch==2.13.0 (a CPU build), then "
+    "pip install 'mobicost[torch]'"
+)
+
+
+def without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``mobicost ARGS`` in a fresh interpreter where ``import MODULE`` fails."""
+    code = (
+        f"import sys; sys.modules[{module!r}] = None\n"
+        f"from mobicost.cli import main\nmain({list(args)!r})"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify", "--alpha", "0.5"],
+        ["calibrate"],
+        ["profile"],
+        ["check", "--source", "paper", "--measure"],
+    ],
+    ids=" ".join,
+)
+def test_without_torch_is_the_install_hint(args):
+    result = without("torch", *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [TORCH_HINT]
