@@ -31,7 +31,8 @@ BASES: dict[str, list[tuple[list[str], set[str]]]] = {
     "sweep": [([], set()), (["shufflenet-v1", "--groups", "8", "--res", "128"], set())],
     "compare": [
         (["--models"], set()),
-        (["--k", "3", "--m", "8", "--n", "16", "--size", "8", "--groups", "2"], set()),
+        # a layer has no channels to round: --rounding is for --models
+        (["--k", "3", "--m", "8", "--n", "16", "--size", "8", "--groups", "2"], {"--rounding"}),
     ],
     "check": [([], set())],
     "verify": [
@@ -212,3 +213,98 @@ def test_every_combination_of_conventions_states_itself():
                             unit=unit, bias=bias, bn=bn, head=head, pool_adds=pool_adds
                         )
                         assert len(chosen.notes()) == 3
+
+
+# --- option order --------------------------------------------------------------------------------
+
+#: command lines whose order is varied: each network-taking command's bases, and a network's own
+#: options and the convention options given where click cannot tell them from a network's name
+ORDERED = [
+    *(
+        [name, *base]
+        for name, bases in sorted(BASES.items())
+        for base, _ in bases
+        if name not in ("verify", "profile", "formula", "spec", "nets")
+    ),
+    ["compare", "--models", "--rounding", "div8"],
+    ["compare", "--models", "mobilenet-v1@0.5", "--rounding", "div8", "--bias", "fc"],
+    ["compare", "--models", "shufflenet-v1", "--groups=8", "mobilenet-v2", "--bn", "all"],
+    ["table", "shufflenet-v1", "--groups", "8", "--alpha", "0.5", "--bias", "fc"],
+    ["table", "shufflenet-v2", "--variant", "megvii", "--res", "160", "-f", "csv"],
+    ["sweep", "shufflenet-v1", "--groups", "3", "--alpha", "0.5,1.0", "--rounding", "slim"],
+    ["latency", "shufflenet-v1", "--groups", "4", "--device", "cpu", "--batch", "2"],
+    ["verify", "shufflenet-v1", "--groups", "2", "--res", "32", "--bias", "fc"],
+]
+
+
+def units(args: list[str]) -> list[list[str]]:
+    """A command line's words after the command, as units that keep their meaning wherever they
+    stand: a positional word, or an option with its values (a network's own options, unknown
+    to click, take one)."""
+    command = commands()[args[0]]
+    takes = {
+        opt: 0 if param.is_flag else param.nargs
+        for param in command.params
+        if isinstance(param, click.Option)
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+    found, items = [], list(args[1:])
+    while items:
+        item = items.pop(0)
+        if not item.startswith("-"):
+            found.append([item])
+            continue
+        count = 0 if "=" in item else takes.get(item, 1)
+        found.append([item, *items[:count]])
+        del items[:count]
+    return found
+
+
+def orders(args: list[str]) -> dict[str, list[str]]:
+    """The same command line with its options before, after and among its positional words
+    (which keep their order: the first network is the reference)."""
+    parts = units(args)
+    named = [u for u in parts if u[0].startswith("-")]
+    plain = [u for u in parts if not u[0].startswith("-")]
+    flat = lambda groups: [args[0], *(word for unit in groups for word in unit)]  # noqa: E731
+    found = {
+        "options first": flat(named + plain),
+        "options last": flat(plain + named),
+        "options reversed": flat(plain + named[::-1]),
+    }
+    if len(plain) > 1:
+        found["options between"] = flat(plain[:1] + named + plain[1:])
+    return found
+
+
+@pytest.mark.parametrize(
+    "args", [pytest.param(args, marks=marks_for(args), id=" ".join(args)) for args in ORDERED]
+)
+def test_options_in_any_order(args):
+    """Every command that takes networks reads its options, and the networks' own, before,
+    between or after the network names, as click users write them (`compare --models
+    --rounding div8` once read '--rounding' as a network)."""
+    expected = CliRunner().invoke(main, args, prog_name="mobicost")
+    assert expected.exit_code in ((0, 1) if args[0] == "check" else (0,)), expected.output
+    for how, reordered in orders(args).items():
+        result = CliRunner().invoke(main, reordered, prog_name="mobicost")
+        assert (result.exit_code, result.stdout) == (expected.exit_code, expected.stdout), (
+            how,
+            reordered,
+            result.output,
+        )
+
+
+def test_a_networks_option_cannot_swallow_the_commands():
+    """An option's value is never one of the command's own options: the error names the option
+    that lacks it."""
+    runner = CliRunner()
+    result = runner.invoke(main, ["table", "shufflenet-v1", "--groups", "-f", "csv"])
+    assert result.exit_code == 2 and "--groups needs a value" in result.stderr
+    result = runner.invoke(main, ["table", "--bogus", "-f", "csv"])
+    assert result.exit_code == 2 and "no such option --bogus" in result.stderr
+    result = runner.invoke(
+        main,
+        ["compare", "--rounding", "div8", *["--k", "3", "--m", "8", "--n", "8", "--size", "8"]],
+    )
+    assert result.exit_code == 2 and "--rounding rounds a network's channels" in result.stderr

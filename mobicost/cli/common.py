@@ -309,8 +309,60 @@ class NetworkType(click.ParamType):  # type: ignore[type-arg]
 NETWORK = NetworkType()
 
 #: a command that takes a network also takes the network's own options (``--groups 3``), which
-#: click cannot know in advance: they arrive as extra arguments
-NETWORK_CONTEXT = {**CONTEXT, "ignore_unknown_options": True, "allow_extra_args": True}
+#: click cannot know in advance: :class:`NetworkCommand` hands them over as extra arguments
+NETWORK_CONTEXT = {**CONTEXT, "allow_extra_args": True}
+
+
+class NetworkCommand(click.Command):
+    """A command that takes networks and, after its own options, the networks' own options
+    (``--groups 3``, ``--rounding div8`` where the command has no such option), in any order a
+    click user would try: before, between or after the network names.
+
+    click cannot know a network's options before it knows the network, and left to itself it
+    would read ``--groups`` as a network's name. So the arguments are sorted first: the
+    command's own options (with their values) and the positional words go to click; every
+    other ``--name value`` or ``--name=value`` goes to ``ctx.args`` in the order given, where
+    :func:`parse_options` checks it against what the network offers. An option's value is the
+    next word unless that word is another long option or one of the command's, so ``--groups
+    -3`` reaches the network (and its error) as typed. A word after ``--`` is positional."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["context_settings"] = {**NETWORK_CONTEXT, **(kwargs.get("context_settings") or {})}
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes: dict[str, int] = {}  # the command's own options -> how many values each takes
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                values = 0 if param.is_flag or param.count else param.nargs
+                takes.update((opt, values) for opt in (*param.opts, *param.secondary_opts))
+
+        def is_own(item: str) -> bool:  # -fcsv is -f csv
+            return item.partition("=")[0] in takes or (item[:2] in takes and item[1] != "-")
+
+        own: list[str] = []
+        networks: list[str] = []
+        items = list(args)
+        while items:
+            item = items.pop(0)
+            if item == "--":
+                own += [item, *items]
+                break
+            name = item.partition("=")[0]
+            if is_own(item):
+                own.append(item)
+                if name in takes and "=" not in item:
+                    own += items[: takes[name]]
+                    del items[: takes[name]]
+            elif item.startswith("--") and len(item) > 2:
+                networks.append(item)
+                if "=" not in item and items and not items[0].startswith("--") | is_own(items[0]):
+                    networks.append(items.pop(0))
+            else:
+                own.append(item)
+        rest = super().parse_args(ctx, own)
+        ctx.args = [*networks, *ctx.args]
+        return rest
 
 
 def spec_options(spec: Any, args: Sequence[str]) -> dict[str, str]:

@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from ..cost.rules import Padding
+from ..nets.spec import ROUNDINGS
 from ..render.formats import Format
 from .common import (
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     convention_options,
     conventions_of,
@@ -40,7 +41,7 @@ its place.
 PAPER_SET = ("mobilenet-v1", "conv-mobilenet", "shallow-mobilenet", "mobilenet-v1@0.75")
 
 
-@click.command(epilog=_EPILOG, context_settings=NETWORK_CONTEXT)
+@click.command(epilog=_EPILOG, cls=NetworkCommand)
 @click.argument("names", nargs=-1, type=NETWORK, metavar="[NETWORK]...")
 @click.option(
     "--models",
@@ -62,6 +63,12 @@ PAPER_SET = ("mobilenet-v1", "conv-mobilenet", "shallow-mobilenet", "mobilenet-v
     help="Models: the resolution of the added model [default: 224].",
 )
 @click.option("--rho", type=POSITIVE_EXACT, help="Layer: also shrink it by rho [default: 0.714].")
+@click.option(
+    "--rounding",
+    type=click.Choice(ROUNDINGS),
+    default=None,
+    help="Models: channels after alpha (see 'mobicost table --help').  [default: each net's]",
+)
 @convention_options
 @format_options
 @click.pass_context
@@ -80,6 +87,7 @@ def compare(
     alpha: Fraction | None,
     resolution: int | None,
     rho: Fraction | None,
+    rounding: str | None,
     fmt: Format,
     output: str | None,
     **options: Any,
@@ -124,6 +132,7 @@ def compare(
                     ref.spec,
                     alpha=ref.alpha if ref.alpha is not None else ref.spec.default_alpha,
                     resolution=ref.resolution,
+                    rounding=rounding,
                     options=own,
                     conventions=conventions,
                 )
@@ -132,6 +141,8 @@ def compare(
         return
     if ctx.args:
         raise click.UsageError(f"unexpected argument {ctx.args[0]!r}")
+    if rounding is not None:
+        raise click.UsageError("--rounding rounds a network's channels: use it with --models")
     missing = [name for name, value in shape.items() if value is None]
     if missing:
         raise click.UsageError(

@@ -10,7 +10,7 @@ import click
 from ..render.formats import Format
 from .common import (
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     chosen_network,
     convention_options,
@@ -38,7 +38,7 @@ share of MACs: MobileNet's depthwise layers are 3% of its MACs, and far more of 
 """
 
 
-@click.command(epilog=_EPILOG, context_settings=NETWORK_CONTEXT)
+@click.command(epilog=_EPILOG, cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
 @device_options

@@ -19,7 +19,7 @@ from ..render.formats import STDOUT, check_writable
 from .common import (
     CONTEXT,
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     chosen_network,
     convention_options,
@@ -175,24 +175,7 @@ Top-1 is drawn where every network publishes some; otherwise cost against cost.
 """
 
 
-def _networks_and_options(words: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The networks named, and the network's own options among them (``--groups 8``, which
-    click cannot know and hands over as they came), each with its value."""
-    names: list[str] = []
-    extra: list[str] = []
-    items = list(words)
-    while items:
-        item = items.pop(0)
-        if not item.startswith("--"):
-            names.append(item)
-            continue
-        extra.append(item)
-        if "=" not in item and items and not items[0].startswith("--"):
-            extra.append(items.pop(0))
-    return names, extra
-
-
-@plot.command(epilog=_TRADEOFF_EPILOG, context_settings=NETWORK_CONTEXT)
+@plot.command(epilog=_TRADEOFF_EPILOG, cls=NetworkCommand)
 @click.argument("words", nargs=-1, metavar="[NETWORK]...")
 @click.option(
     "--alpha",
@@ -274,9 +257,9 @@ def tradeoff(
 
     destination = _destination(output)
     workload = workload_of(options)
-    names, extra = _networks_and_options([*words, *ctx.args])
+    extra = ctx.args
     where = next((p for p in ctx.command.params if p.name == "words"), None)
-    refs = tuple(NETWORK.convert(name, where, ctx) for name in names)
+    refs = tuple(NETWORK.convert(name, where, ctx) for name in words)
     refs = refs or (NetworkRef(load("mobilenet-v1"), None, None),)
     if extra and len(refs) > 1:
         raise click.UsageError(f"a network's own options ({' '.join(extra)}) need one network")
@@ -319,7 +302,7 @@ def _metrics(given: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
     return chosen or ("macs", "params")
 
 
-@plot.command(epilog=_LAYERS_EPILOG, context_settings=NETWORK_CONTEXT)
+@plot.command(epilog=_LAYERS_EPILOG, cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
 @click.option(

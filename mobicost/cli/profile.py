@@ -11,7 +11,7 @@ from ..render.formats import Format
 from .common import (
     CONTEXT,
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     chosen_network,
     convention_options,
@@ -68,7 +68,7 @@ def calibrate(
     emit(calibration_report(calibration, saved), fmt, output)
 
 
-@click.command(context_settings=NETWORK_CONTEXT)
+@click.command(cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
 @click.option(

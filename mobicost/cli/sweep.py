@@ -11,7 +11,7 @@ from ..render.formats import Format
 from .common import (
     HUMAN_ROWS,
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     convention_options,
     conventions_of,
@@ -38,7 +38,7 @@ Examples:
 """
 
 
-@click.command(epilog=_EPILOG, context_settings=NETWORK_CONTEXT)
+@click.command(epilog=_EPILOG, cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @click.option(
     "--alpha",

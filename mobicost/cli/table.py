@@ -10,7 +10,7 @@ import click
 from ..render.formats import Format
 from .common import (
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     chosen_network,
     convention_options,
@@ -41,7 +41,7 @@ network's own (how its authors count); each option here overrides one.
 """
 
 
-@click.command(epilog=_EPILOG, context_settings=NETWORK_CONTEXT)
+@click.command(epilog=_EPILOG, cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
 @convention_options

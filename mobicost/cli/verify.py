@@ -11,7 +11,7 @@ import click
 from ..render.formats import Format
 from .common import (
     NETWORK,
-    NETWORK_CONTEXT,
+    NetworkCommand,
     NetworkRef,
     chosen_network,
     convention_options,
@@ -72,7 +72,7 @@ def verification_set(options: dict[str, Any]) -> list[Any]:
     return networks
 
 
-@click.command(context_settings=NETWORK_CONTEXT)
+@click.command(cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
 @click.option(
