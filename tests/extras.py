@@ -55,6 +55,8 @@ def command_needs(args: Sequence[str]) -> tuple[str, ...]:
     """The extras a ``mobicost ARGS`` command line needs to run."""
     if args and (args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args)):
         return ("torch",)
+    if args and args[0] == "export":
+        return ("onnx",)
     return ()
 
 

@@ -45,6 +45,8 @@ BASES: dict[str, list[tuple[list[str], set[str]]]] = {
     # machine for seconds: tests/test_profile_cli.py runs it on small sizes)
     "profile": [(["--alpha", "0.25", "--res", "32", "--repeats", "1", "--device", "cpu"], {"*"})],
     "calibrate": [],
+    # writes a binary file, not a report: tests/test_export.py
+    "export": [],
     # a figure, not a report: tests/test_plot.py renders every kind and checks the images
     "plot": [],
     "spec": [(["mobilenet-v1"], set())],

@@ -38,3 +38,12 @@ def test_without_torch_is_the_install_hint(args):
     result = without("torch", *args)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [TORCH_HINT]
+
+
+def test_without_onnx_export_is_the_install_hint(tmp_path):
+    result = without("onnx", "export", "-o", str(tmp_path / "m.onnx"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: onnx is not installed: pip install 'mobicost[onnx]'"
+    ]
+    assert not (tmp_path / "m.onnx").exists()

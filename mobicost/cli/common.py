@@ -53,6 +53,7 @@ class MobicostGroup(click.Group):
         "latency": "latency",
         "calibrate": "profile",
         "profile": "profile",
+        "export": "export",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
