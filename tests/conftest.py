@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
-from extras import require
+from extras import missing, reason, require
 
 from mobicost.cli import main
 
@@ -49,6 +50,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "requires(*modules): needs these optional extras (tests/extras.py); skipped with the "
         "install command where one is absent, failed instead with MOBICOST_REQUIRE_EXTRAS=1",
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test whose extras are absent is skipped, with the install command as its reason (or,
+    with MOBICOST_REQUIRE_EXTRAS=1, failed by :func:`~extras.require` when it runs)."""
+    if os.environ.get("MOBICOST_REQUIRE_EXTRAS"):
+        return
+    for item in items:
+        absent = missing([m for mark in item.iter_markers("requires") for m in mark.args])
+        if absent:
+            item.add_marker(pytest.mark.skip(reason=reason(absent)))
 
 
 @pytest.hookimpl(tryfirst=True)  # before any fixture is set up

@@ -45,10 +45,16 @@ def require(module: str) -> None:
     ``MOBICOST_REQUIRE_EXTRAS=1``), naming how to install it."""
     if not missing([module]):
         return
-    reason = f"needs {module}: {EXTRAS[module]}"
     if os.environ.get("MOBICOST_REQUIRE_EXTRAS"):
-        pytest.fail(f"MOBICOST_REQUIRE_EXTRAS is set, but this test {reason}", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(
+            f"MOBICOST_REQUIRE_EXTRAS is set, but this test {reason([module])}", pytrace=False
+        )
+    pytest.skip(reason([module]))
+
+
+def reason(absent: Sequence[str]) -> str:
+    """Why a test cannot run here: the extras absent, and how to install each."""
+    return "needs " + "; ".join(f"{module}: {EXTRAS[module]}" for module in absent)
 
 
 def command_needs(args: Sequence[str]) -> tuple[str, ...]:
