@@ -59,9 +59,13 @@ def reason(absent: Sequence[str]) -> str:
 
 def command_needs(args: Sequence[str]) -> tuple[str, ...]:
     """The extras a ``mobicost ARGS`` command line needs to run."""
-    if args and (args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args)):
+    if not args:
+        return ()
+    if "--runtime" in args and args[args.index("--runtime") + 1 :][:1] == ["onnxruntime"]:
+        return ("onnx", "onnxruntime")
+    if args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args):
         return ("torch",)
-    if args and args[0] == "export":
+    if args[0] == "export":
         return ("onnx",)
     return ()
 

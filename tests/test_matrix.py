@@ -43,7 +43,10 @@ BASES: dict[str, list[tuple[list[str], set[str]]]] = {
     "latency": [([], set()), (["resnet-18", "--device", "cpu", "--batch", "8"], {"*"})],
     # measured, not costed: one repeat on a tiny net, every format (calibrate measures the
     # machine for seconds: tests/test_profile_cli.py runs it on small sizes)
-    "profile": [(["--alpha", "0.25", "--res", "32", "--repeats", "1", "--device", "cpu"], {"*"})],
+    "profile": [
+        (["--alpha", "0.25", "--res", "32", "--repeats", "1", "--device", "cpu"], {"*"}),
+        (["mobilenet-v2", "--res", "32", "--repeats", "2", "--runtime", "onnxruntime"], {"*"}),
+    ],
     "calibrate": [],
     # writes a binary file, not a report: tests/test_export.py
     "export": [],

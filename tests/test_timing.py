@@ -80,7 +80,7 @@ def test_layers_add_up(name, request):
 def test_metadata(chain, branching, torch):
     assert chain.machine.device == "cpu" and chain.machine.kind == "cpu"
     assert chain.machine.name and chain.machine.threads == 1
-    assert chain.machine.torch_version == torch.__version__
+    assert chain.machine.version == torch.__version__
     assert (chain.dtype, chain.batch, chain.repeats, chain.min_time) == ("fp32", 1, 3, 1e-4)
     assert branching.batch == 2
 
@@ -121,7 +121,7 @@ def test_calibrate_small(torch):
     assert result.dtypes == ("fp32",)
     assert result.peak["fp32"] > 0 and result.bandwidth > 0 and result.overhead > 0
     assert (result.matmul_size, result.copy_bytes) == (64, 2**16)
-    assert result.machine.threads == 1 and result.machine.torch_version == torch.__version__
+    assert result.machine.threads == 1 and result.machine.version == torch.__version__
     assert len(result.date) == 10  # ISO: 2026-01-31
     assert torch.get_num_threads() == threads  # restored after
     with pytest.raises(MobicostError, match="int8 cannot be measured"):
@@ -160,7 +160,7 @@ def test_save_profile(monkeypatch, tmp_path):
     assert data == {
         "name": "local",
         "title": 'Some "Quoted" CPU \\ 3 GHz',
-        "source": "mobicost calibrate, 2026-01-31, torch 2.13.0+cpu, 2 threads",
+        "source": "mobicost calibrate, 2026-01-31, PyTorch 2.13.0+cpu (eager), 2 threads",
         "kind": "cpu",
         "overhead": "0.000003538",
         "bandwidth": "12870000000",

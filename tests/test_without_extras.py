@@ -47,3 +47,11 @@ def test_without_onnx_export_is_the_install_hint(tmp_path):
         "Error: onnx is not installed: pip install 'mobicost[onnx]'"
     ]
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_without_onnxruntime_profile_is_the_install_hint():
+    result = without("onnxruntime", "profile", "--runtime", "onnxruntime")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: onnxruntime is not installed: pip install 'mobicost[onnxruntime]'"
+    ]

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..nets.timing import RUNTIMES
 from ..render.formats import Format
 from .common import (
     CONTEXT,
@@ -79,8 +80,19 @@ def calibrate(
     default=None,
     help="The profile to predict with [default: local where calibrated, else cpu or h100].",
 )
-@click.option("--repeats", type=POSITIVE_INT, default=7, show_default=True, help="Repeats.")
-@click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: PyTorch's choice].")
+@click.option(
+    "--runtime",
+    type=click.Choice(RUNTIMES),
+    default="torch",
+    show_default=True,
+    help="torch: PyTorch eager, each layer's module timed; onnxruntime: the network exported "
+    "to ONNX and run with ONNX Runtime's graph optimizations, each layer's kernels timed by its "
+    "profiler (needs mobicost[onnxruntime]).",
+)
+@click.option(
+    "--repeats", type=POSITIVE_INT, help="Repeats [default: 7 in torch, 20 in onnxruntime]."
+)
+@click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: the runtime's choice].")
 @convention_options
 @workload_options
 @format_options
@@ -95,31 +107,51 @@ def profile(
     rounding: str | None,
     target: str | None,
     device: str | None,
-    repeats: int,
+    runtime: str,
+    repeats: int | None,
     threads: int | None,
     fmt: Format,
     output: str | None,
     **options: Any,
 ) -> None:
-    """Run a network layer by layer in PyTorch and print each layer's measured time (median
-    over repeats) beside the roofline's prediction, their ratio, and the measured share of
-    time by layer type beside the predicted share and the share of MACs. Needs PyTorch.
+    """Run a network layer by layer in PyTorch (or ONNX Runtime) and print each layer's measured
+    time (median over repeats) beside the roofline's prediction, their ratio, and the measured
+    share of time by layer type beside the predicted share and the share of MACs. Needs PyTorch
+    (or, with --runtime onnxruntime, onnx and onnxruntime).
 
     \b
     Examples:
       mobicost profile                          MobileNet v1, batch 1, on this machine
       mobicost profile --batch 8 --device local after mobicost calibrate
       mobicost profile mobilenet-v2 --on cuda --dtype bf16 --device h100
+      mobicost profile mobilenet-v2 --runtime onnxruntime  as deployments run it
     """
     from ..analysis.latency import load_device, predict
     from ..nets.pytorch import require_torch
     from ..nets.timing import default_device, measure_layers
     from ..render.reports import profile_report
 
-    require_torch()
     workload = workload_of(options)
     if workload.weights != workload.activations:
         raise click.UsageError("profile runs one data type: give --dtype")
+    if runtime == "onnxruntime":
+        from ..backends import ort
+
+        ort.require_onnxruntime()
+        if target not in (None, "cpu"):
+            raise click.UsageError("--runtime onnxruntime measures on the CPU: drop --on")
+        net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
+        measured = ort.measure_layers(
+            net,
+            batch=workload.batch,
+            dtype=workload.activations,
+            repeats=repeats or 20,
+            threads=threads,
+        )
+        chosen = load_device(device or _predictor("cpu"))
+        emit(profile_report(measured, predict(net, chosen, workload)), fmt, output)
+        return
+    require_torch()
     net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
     where = target or default_device()
     chosen = load_device(device or _predictor(where))
@@ -128,7 +160,7 @@ def profile(
         batch=workload.batch,
         device=where,
         dtype=workload.activations,
-        repeats=repeats,
+        repeats=repeats or 7,
         threads=threads,
     )
     emit(profile_report(measured, predict(net, chosen, workload)), fmt, output)

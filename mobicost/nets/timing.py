@@ -76,15 +76,27 @@ def profile_path() -> Path:
     return config_dir() / "devices" / "local.toml"
 
 
+#: the runtimes a network is measured in, by mobicost's names
+RUNTIMES = {"torch": "PyTorch", "onnxruntime": "ONNX Runtime"}
+
+
 @dataclass(frozen=True)
 class Machine:
-    """Where a measurement ran: ``device`` as PyTorch names it (``cpu``, ``cuda:0``), the
-    processor's name, the CPU threads PyTorch used (``None`` on a GPU) and PyTorch's version."""
+    """Where a measurement ran: ``device`` as the runtime names it (``cpu``, ``cuda:0``), the
+    processor's name, the CPU threads the runtime used (``None`` on a GPU), and the runtime
+    (:data:`RUNTIMES`) and its version."""
 
     device: str
     name: str
     threads: int | None
-    torch_version: str
+    version: str
+    runtime: str = "torch"
+
+    @property
+    def runtime_title(self) -> str:
+        """``PyTorch 2.13.0 (eager)``, ``ONNX Runtime 1.32.0``."""
+        mode = " (eager)" if self.runtime == "torch" else ""
+        return f"{RUNTIMES[self.runtime]} {self.version}{mode}"
 
     @property
     def kind(self) -> str:
@@ -237,6 +249,8 @@ class LayerTimings:
     batch: int
     repeats: int
     min_time: float  #: seconds one measurement lasts at least
+    method: str = ""  #: how each layer was timed, in a sentence
+    unattributed: float = 0.0  #: median seconds of the runtime's own kernels, no layer's
 
     @property
     def seconds(self) -> float:
@@ -320,8 +334,21 @@ def measure_layers(
             f"PyTorch cannot run {network.name} in {dtype} on {chosen}: {error}"
         ) from None
     whole, whole_spread = _median_iqr(whole_samples)
+    method = (
+        f"each layer's median seconds per call over {repeats} repeats of at least "
+        f"{min_time * 1e3:g} ms"
+    )
     return LayerTimings(
-        network, tuple(timings), whole, whole_spread, machine, dtype, batch, repeats, min_time
+        network,
+        tuple(timings),
+        whole,
+        whole_spread,
+        machine,
+        dtype,
+        batch,
+        repeats,
+        min_time,
+        method,
     )
 
 
@@ -445,9 +472,7 @@ def profile_text(calibration: Calibration) -> str:
         'name = "local"',
         f"title = {_toml_string(machine.name)}",
         "source = "
-        + _toml_string(
-            f"mobicost calibrate, {calibration.date}, torch {machine.torch_version}{threads}"
-        ),
+        + _toml_string(f"mobicost calibrate, {calibration.date}, {machine.runtime_title}{threads}"),
         f'kind = "{machine.kind}"',
         f'overhead = "{decimal_string(calibration.overhead)}"',
         f'bandwidth = "{decimal_string(calibration.bandwidth)}"',

@@ -538,7 +538,7 @@ def calibration_report(calibration: Calibration, saved: object = None) -> Report
     )
     threads = f", {machine.threads} threads" if machine.threads else ""
     notes = (
-        f"Measured on {machine.name} ({machine.device}{threads}), torch {machine.torch_version}, "
+        f"Measured on {machine.name} ({machine.device}{threads}), {machine.runtime_title}, "
         f"{calibration.date}; each figure the median of repeated timings.",
         f"Saved as the 'local' device profile: {saved} (mobicost latency --device local)."
         if saved
@@ -618,12 +618,18 @@ def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
     machine = measured.machine
     threads = f", {machine.threads} threads" if machine.threads else ""
     notes = (
-        f"Measured: PyTorch {machine.torch_version} (eager) on {machine.name} "
-        f"({machine.device}{threads}), {measured.dtype}, batch {measured.batch}; each layer's "
-        f"median seconds per call over {measured.repeats} repeats of at least "
-        f"{measured.min_time * 1e3:g} ms; IQR = interquartile range.",
-        f"Total: the layers add up to {measured.seconds * 1e3:.4g} ms; the whole forward pass "
-        f"took {measured.whole * 1e3:.4g} ms; predicted {predicted_total * 1e3:.4g} ms "
+        f"Measured: {machine.runtime_title} on {machine.name} "
+        f"({machine.device}{threads}), {measured.dtype}, batch {measured.batch}; "
+        f"{measured.method}; IQR = interquartile range.",
+        f"Total: the layers add up to {measured.seconds * 1e3:.4g} ms"
+        + (
+            f" (and the runtime's own kernels, layout reorders, {measured.unattributed * 1e3:.4g}"
+            " ms)"
+            if measured.unattributed
+            else ""
+        )
+        + f"; the whole forward pass took {measured.whole * 1e3:.4g} ms; predicted "
+        f"{predicted_total * 1e3:.4g} ms "
         f"(measured / predicted = {measured.seconds / predicted_total:.3g}).",
         *prediction.device.notes(),
         *model_notes(net),

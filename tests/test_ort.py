@@ -1,0 +1,59 @@
+"""ONNX Runtime's timings, layer by layer: the plumbing and the attribution of its kernels to
+mobicost's layers, on small sizes; no timed assertions."""
+
+from __future__ import annotations
+
+import pytest
+
+from mobicost.backends.ort import kernel_times, layer_of
+from mobicost.nets.network import network
+
+pytestmark = pytest.mark.requires("onnx", "onnxruntime")
+
+
+def test_every_layer_timed_once_in_order():
+    from mobicost.backends.ort import measure_layers
+
+    net = network("mobilenet-v2", alpha="0.5", resolution=32)
+    measured = measure_layers(net, repeats=3, warmup=1, min_time=0.001, threads=1)
+    assert [t.layer.name for t in measured.layers] == [layer.name for layer in net.layers]
+    assert all(len(t.samples) == 3 and t.seconds >= 0 for t in measured.layers)
+    by = {t.layer.name: t.seconds for t in measured.layers}
+    # every convolution runs a kernel of its own; ONNX Runtime folds the residual adds into
+    # the convolutions before them, so an add has none
+    assert all(by[layer.name] > 0 for layer in net.layers if layer.kind == "conv")
+    assert all(by[layer.name] == 0 for layer in net.layers if layer.kind == "add")
+    assert measured.whole > 0 and measured.seconds > 0
+    assert measured.machine.runtime == "onnxruntime" and measured.machine.threads == 1
+    assert measured.machine.runtime_title.startswith("ONNX Runtime ")
+
+
+def test_kernel_names_map_to_layers():
+    names = {"stem", "b1.dw", "b1.project", "b1.add", "my_layer"}
+    assert layer_of("b1.project_nchwc", names) == "b1.project"
+    assert layer_of("b1.dw/act", names) == "b1.dw"
+    assert layer_of("my_layer_nchwc_token_2", names) == "my_layer"
+    assert layer_of("ReorderInput", names) is None
+    assert layer_of("b1", names) is None
+
+
+def test_runs_are_told_apart():
+    events = [
+        {"cat": "Session", "name": "model_run", "ts": 0, "dur": 100},
+        {"cat": "Node", "name": "a_kernel_time", "ts": 10, "dur": 5},
+        {"cat": "Node", "name": "a_fence_before", "ts": 9, "dur": 0},
+        {"cat": "Session", "name": "model_run", "ts": 200, "dur": 100},
+        {"cat": "Node", "name": "a_kernel_time", "ts": 210, "dur": 7},
+        {"cat": "Node", "name": "b_kernel_time", "ts": 220, "dur": 3},
+        {"cat": "Node", "name": "b_kernel_time", "ts": 230, "dur": 4},
+    ]
+    assert kernel_times(events) == [{"a": 5.0}, {"a": 7.0, "b": 7.0}]
+
+
+def test_cli(run):
+    data = run.json("profile", "mobilenet-v1", "--alpha", "0.25", "--res", "32",
+                    "--runtime", "onnxruntime", "--repeats", "2", "--threads", "1")  # fmt: skip
+    assert len(data["rows"]) == len(network("mobilenet-v1", alpha="0.25", resolution=32).layers)
+    assert "ONNX Runtime" in " ".join(data["notes"])
+    assert "measures on the CPU" in run.error("profile", "--runtime", "onnxruntime", "--on", "cuda")
+    assert "fp32" in run.error("profile", "--runtime", "onnxruntime", "--dtype", "fp16")
