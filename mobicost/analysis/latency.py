@@ -198,15 +198,23 @@ class LayerTime:
     compute_s: Fraction
     memory_s: Fraction
     overhead_s: Fraction
+    #: on a calibrated kernel model (:mod:`mobicost.analysis.kernels`), the kinds of the
+    #: kernels that run the layer (``conv.dw``), or ``fused`` where the runtime folded it into
+    #: another's; empty on a roofline
+    kernels: str = ""
 
     @property
     def bound(self) -> str:
+        if self.kernels:
+            return self.kernels
         if not self.memory.moved:
             return "none"
         return "compute" if self.compute_s >= self.memory_s else "memory"
 
     @property
     def seconds(self) -> Fraction:
+        if self.kernels:  # a kernel model adds its terms: the call, the MACs, the bytes
+            return self.compute_s + self.memory_s + self.overhead_s
         return max(self.compute_s, self.memory_s) + self.overhead_s
 
 
@@ -218,10 +226,16 @@ class Prediction:
     device: Device
     workload: Workload
     layers: tuple[LayerTime, ...]
+    run_s: Fraction = Fraction(0)  #: a kernel model's fixed cost of a forward pass
+    method: tuple[str, ...] = ()  #: how a kernel model predicted, in sentences
 
     @property
     def seconds(self) -> Fraction:
-        return sum((t.seconds for t in self.layers), Fraction(0))
+        return sum((t.seconds for t in self.layers), Fraction(0)) + self.run_s
+
+    def notes(self) -> tuple[str, ...]:
+        """What the prediction stands on: the device's roofline, or the kernel model."""
+        return self.method or self.device.notes()
 
     def share(self, layer_time: LayerTime) -> Fraction:
         total = self.seconds

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MobicostError
@@ -37,6 +40,8 @@ from ..nets.timing import (
 from .onnx import require_onnx, to_onnx
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.kernels import KernelModel
+    from ..analysis.latency import Prediction
     from ..nets.network import Network
 
 INSTALL_HINT = "onnxruntime is not installed: pip install 'mobicost[onnxruntime]'"
@@ -136,6 +141,50 @@ def kernel_times(events: list[dict[str, Any]]) -> list[dict[str, float]]:
     return found
 
 
+def _random_input(network: Network, batch: int) -> Any:
+    import numpy
+
+    shape = network.input.torch_shape(batch)
+    return numpy.random.default_rng(0).standard_normal(shape, "float32")
+
+
+def _whole(
+    model: bytes,
+    feed: dict[str, Any],
+    threads: int | None,
+    warmup: int,
+    repeats: int,
+    min_time: float,
+) -> tuple[float, ...]:
+    """Seconds of whole forward passes (``session.run``), ``repeats`` measurements."""
+    plain = session(model, threads=threads)
+    for _ in range(warmup):
+        plain.run(None, feed)
+    return _samples(lambda: plain.run(None, feed), lambda: None, repeats, min_time)[1]
+
+
+def _profiled(
+    model: bytes, feed: dict[str, Any], threads: int | None, warmup: int, repeats: int
+) -> tuple[list[dict[str, float]], float]:
+    """Microseconds of each node's kernels in each of ``repeats`` profiled runs, and the
+    seconds one profiled run took."""
+    with _profile_folder() as prefix:
+        profiled = session(model, threads=threads, profile_prefix=prefix)
+        for _ in range(warmup):
+            profiled.run(None, feed)
+        started = time.perf_counter()
+        for _ in range(repeats):
+            profiled.run(None, feed)
+        elapsed = time.perf_counter() - started
+        path = profiled.end_profiling()
+        with open(path, encoding="utf-8") as handle:
+            events = json.load(handle)
+    runs = kernel_times(events)[-repeats:]
+    if len(runs) < repeats:  # pragma: no cover - a profiler that lost runs
+        raise MobicostError(f"ONNX Runtime's profiler recorded {len(runs)} of {repeats} runs")
+    return runs, elapsed / repeats
+
+
 def measure_layers(
     network: Network,
     *,
@@ -158,29 +207,10 @@ def measure_layers(
         raise MobicostError(
             f"ONNX Runtime runs the exported model in fp32; {dtype} needs a converted model"
         )
-    import numpy
-
     model = to_onnx(network, batch=batch).SerializeToString()
-    x = numpy.random.default_rng(0).standard_normal(network.input.torch_shape(batch), "float32")
-    feed = {"input": x}
-    plain = session(model, threads=threads)
-    for _ in range(warmup):
-        plain.run(None, feed)
-    _, whole_samples = _samples(lambda: plain.run(None, feed), lambda: None, repeats, min_time)
-    with _profile_folder() as prefix:
-        profiled = session(model, threads=threads, profile_prefix=prefix)
-        for _ in range(warmup):
-            profiled.run(None, feed)
-        started = time.perf_counter()
-        for _ in range(repeats):
-            profiled.run(None, feed)
-        elapsed = time.perf_counter() - started
-        path = profiled.end_profiling()
-        with open(path, encoding="utf-8") as handle:
-            events = json.load(handle)
-    runs = kernel_times(events)[-repeats:]
-    if len(runs) < repeats:  # pragma: no cover - a profiler that lost runs
-        raise MobicostError(f"ONNX Runtime's profiler recorded {len(runs)} of {repeats} runs")
+    feed = {"input": _random_input(network, batch)}
+    whole_samples = _whole(model, feed, threads, warmup, repeats, min_time)
+    runs, elapsed = _profiled(model, feed, threads, warmup, repeats)
     names = {layer.name for layer in network.layers}
     per_layer: dict[str, list[float]] = {name: [0.0] * repeats for name in names}
     other = [0.0] * repeats
@@ -200,7 +230,7 @@ def measure_layers(
     method = (
         f"each layer's kernels as ONNX Runtime's profiler timed them (all graph optimizations: "
         f"a layer fused into another shows 0), median over {repeats} runs "
-        f"({elapsed / repeats * 1e3:.3g} ms a profiled run)"
+        f"({elapsed * 1e3:.3g} ms a profiled run)"
     )
     return LayerTimings(
         network,
@@ -214,4 +244,253 @@ def measure_layers(
         min_time,
         method,
         _median_iqr(other)[0],
+    )
+
+
+# --- kernels after the runtime's fusions, and their latency model ------------------------------
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One node of ONNX Runtime's optimized graph: what it runs, the mobicost layers it
+    computes (the layer it is named after, and those fused into it), their MACs and bytes."""
+
+    name: str
+    op: str  #: ``domain:op_type`` as ONNX Runtime wrote it
+    kind: str  #: the kernel kind the latency model knows (:mod:`mobicost.analysis.kernels`)
+    layers: tuple[str, ...]
+    macs: int
+    bytes: int
+    reads: str = ""  #: for a node of ONNX Runtime's own, the layer (or input) whose tensor it reads
+
+
+def optimized_graph(model: bytes, threads: int | None = None) -> Any:
+    """The graph ONNX Runtime runs for ``model``: its optimizer's output (no input is run)."""
+    onnx = require_onnx()
+    with tempfile.TemporaryDirectory(prefix="mobicost-ort-") as folder:
+        path = os.path.join(folder, "optimized.onnx")
+        ort = require_onnxruntime()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or default_threads()
+        options.optimized_model_filepath = path
+        options.log_severity_level = 3
+        try:
+            ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        except Exception as error:
+            raise MobicostError(f"ONNX Runtime cannot load the model: {error}") from None
+        return onnx.load(path, load_external_data=False).graph
+
+
+_COPIES = {"Concat", "Split", "Slice", "Transpose", "Gather"}
+_VIEWS = {"Reshape", "Flatten", "Identity", "Squeeze", "Unsqueeze"}
+_POOLS = {"MaxPool", "AveragePool"}
+_GLOBAL_POOLS = {"GlobalAveragePool", "GlobalMaxPool"}
+_GEMMS = {"Gemm", "FusedGemm", "MatMul", "FusedMatMul"}
+_CONVS = {"Conv", "FusedConv"}
+
+
+def kernel_kind(op_type: str, domain: str, attributes: Mapping[str, Any], channels: int) -> str:
+    """The kind of an optimized node, for the latency model: convolutions by their shape
+    (``conv.dw``: one group per input channel; ``conv.1x1``; ``conv.kxk``; ``conv.grouped``),
+    ``.nchw`` where ONNX Runtime left them in the plain layout; the rest by what they do."""
+    if op_type in _CONVS:
+        group = int(attributes.get("group", 1))
+        kernel = tuple(attributes.get("kernel_shape", ()))
+        if group > 1 and group >= channels:  # NCHWc pads the channels to its block
+            shape = "dw"
+        elif group > 1:
+            shape = "grouped"
+        elif kernel and all(k == 1 for k in kernel):
+            shape = "1x1"
+        else:
+            shape = "kxk"
+        return f"conv.{shape}" + ("" if domain.endswith("nchwc") else ".nchw")
+    if op_type in _GEMMS:
+        return "fc"
+    if op_type in ("ReorderInput", "ReorderOutput"):
+        return "reorder"
+    if op_type in _POOLS:
+        return "pool"
+    if op_type in _GLOBAL_POOLS:
+        return "gap"
+    if op_type in _COPIES:
+        return "copy"
+    if op_type in _VIEWS:
+        return "view"
+    return "eltwise"
+
+
+def kernels(
+    network: Network, *, batch: int = 1, threads: int | None = None, model: bytes | None = None
+) -> list[Kernel]:
+    """The kernels ONNX Runtime runs for ``network`` (exported by :func:`to_onnx`), in order,
+    each with the layers it computes: the layer it is named after, the layers whose output it
+    writes, and any layer left without a node of its own (folded away: batch norm, an
+    activation, a residual add, dropout), given to the node that computes that layer's first
+    input. Nodes ONNX Runtime added itself (layout reorders) move the tensor they read."""
+    from ..nets.memory import Workload, layer_memory
+
+    onnx = require_onnx()
+    model = model if model is not None else to_onnx(network, batch=batch).SerializeToString()
+    graph = optimized_graph(model, threads)
+    names = {layer.name for layer in network.layers}
+    by_name = {layer.name: layer for layer in network.layers}
+    workload = Workload(batch=batch)
+    memory = {layer.name: layer_memory(layer, workload) for layer in network.layers}
+    tensor_bytes = {
+        layer.name: layer.output.elements * batch * workload.activation_size
+        for layer in network.layers
+    }
+    tensor_bytes["input"] = network.input.elements * batch * workload.activation_size
+
+    owned: list[list[str]] = []
+    owner_of: dict[str, int] = {}
+    for index, node in enumerate(graph.node):
+        found = [layer_of(node.name, names), *(layer_of(o, names) for o in node.output)]
+        mine = [name for name in dict.fromkeys(found) if name is not None]
+        mine = [name for name in mine if name not in owner_of]
+        owned.append(mine)
+        for name in mine:
+            owner_of[name] = index
+    for layer in network.layers:  # folded away: to the node computing its first input
+        if layer.name in owner_of:
+            continue
+        source = layer.node.inputs[0] if layer.node.inputs else "input"
+        if source in owner_of:
+            owner_of[layer.name] = owner_of[source]
+            owned[owner_of[source]].append(layer.name)
+    found_kernels = []
+    for index, node in enumerate(graph.node):
+        attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        layers = tuple(owned[index])
+        first = by_name[layers[0]] if layers else None
+        channels = first.inputs[0].c if first is not None and first.inputs else 0
+        kind = kernel_kind(node.op_type, node.domain, attributes, channels)
+        read = ""
+        if layers:
+            macs = sum(memory[name].macs for name in layers)
+            moved = sum(memory[name].moved for name in layers)
+        else:  # a reorder of ONNX Runtime's own: the tensor it reads, read and written
+            read = next((layer_of(i, names) or i for i in node.input if i), "input")
+            read = read if read in tensor_bytes else _producer(read, graph, names)
+            macs, moved = 0, 2 * tensor_bytes.get(read, 0)
+        found_kernels.append(
+            Kernel(node.name, f"{node.domain}:{node.op_type}", kind, layers, macs, moved, read)
+        )
+    return found_kernels
+
+
+def _producer(tensor: str, graph: Any, names: set[str]) -> str:
+    """The layer whose output a tensor of ONNX Runtime's own (``reorder_token_3``) carries,
+    through the nodes that wrote it; ``input`` where it comes from the network's input."""
+    writers = {output: node for node in graph.node for output in node.output}
+    seen = 0
+    while tensor in writers and seen < len(graph.node):
+        node = writers[tensor]
+        owner = layer_of(node.name, names)
+        if owner is not None:
+            return owner
+        tensor = next((i for i in node.input if i), "input")
+        seen += 1
+    return layer_of(tensor, names) or "input"
+
+
+# --- calibration and prediction -----------------------------------------------------------------
+
+
+def calibrate(
+    *,
+    networks: int = 40,
+    repeats: int = 10,
+    warmup: int = 3,
+    threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> KernelModel:
+    """Fit this machine's kernel model for ONNX Runtime (:mod:`mobicost.analysis.kernels`):
+    ``networks`` calibration networks (:mod:`mobicost.analysis.calibration_nets`, none of the
+    library's) each run ``repeats`` times under the profiler, every kernel's median time a
+    sample of its kind; the whole pass timed apart gives the run's own cost."""
+    from datetime import date
+
+    from ..analysis.calibration_nets import calibration_networks
+    from ..analysis.kernels import KernelModel, Sample, fit_kinds, fit_run
+
+    _count("networks", networks)
+    _count("repeats", repeats)
+    _count("warmup", warmup, 0)
+    _count("threads", threads)
+    samples: list[Sample] = []
+    passes: list[tuple[int, float]] = []
+    for index, net in enumerate(calibration_networks(networks)):
+        model = to_onnx(net).SerializeToString()
+        feed = {"input": _random_input(net, 1)}
+        found = kernels(net, threads=threads, model=model)
+        runs, _ = _profiled(model, feed, threads, warmup, repeats)
+        medians = {}
+        for kernel in found:
+            times = [run.get(kernel.name, 0.0) * 1e-6 for run in runs]
+            medians[kernel.name] = _median_iqr(times)[0]
+            samples.append(Sample(kernel.kind, kernel.macs, kernel.bytes, medians[kernel.name]))
+        whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.02))
+        passes.append((len(found), max(whole - sum(medians.values()), 0.0)))
+        if progress is not None:
+            progress(index + 1, networks)
+    run, per_node = fit_run(passes)
+    used = machine(threads)
+    return KernelModel(
+        "onnxruntime",
+        used.name,
+        used.threads,
+        f"mobicost calibrate --runtime onnxruntime, {date.today().isoformat()}, "
+        f"{used.runtime_title}, {networks} calibration networks, {len(samples)} kernels",
+        fit_kinds(samples),
+        run,
+        per_node,
+    )
+
+
+def predict(
+    network: Network, model: KernelModel, *, batch: int = 1, threads: int | None = None
+) -> Prediction:
+    """``network``'s time in ONNX Runtime on the machine ``model`` was calibrated on: each
+    kernel of the optimized graph by its kind's fit, given to the layer it is named after (a
+    reorder to the layer whose tensor it reads); layers folded into another's take none."""
+    from ..analysis.kernels import exact, model_device, model_notes
+    from ..analysis.latency import LayerTime, Prediction
+    from ..nets.memory import Workload, network_memory
+
+    found = kernels(network, batch=batch, threads=threads or model.threads)
+    workload = Workload(batch=batch)
+    memory = network_memory(network, workload)
+    parts: dict[str, list[tuple[str, Fraction, Fraction, Fraction]]] = {}
+    for kernel in found:
+        owner = kernel.layers[0] if kernel.layers else kernel.reads
+        if owner == "input" or owner not in {layer.name for layer in network.layers}:
+            owner = network.layers[0].name
+        fit = model.fit_for(kernel.kind)
+        parts.setdefault(owner, []).append(
+            (
+                kernel.kind,
+                exact(kernel.macs * fit.per_mac),
+                exact(kernel.bytes * fit.per_byte),
+                exact(fit.fixed + model.per_node),
+            )
+        )
+    times = []
+    for layer, bytes_ in zip(network.layers, memory.layers, strict=True):
+        mine = parts.get(layer.name, [])
+        kinds = ", ".join(dict.fromkeys(kind for kind, *_ in mine)) or "fused"
+        times.append(
+            LayerTime(
+                layer,
+                bytes_,
+                sum((c for _, c, _, _ in mine), Fraction(0)),
+                sum((m for _, _, m, _ in mine), Fraction(0)),
+                sum((o for _, _, _, o in mine), Fraction(0)),
+                kinds,
+            )
+        )
+    return Prediction(
+        network, model_device(model), workload, tuple(times), exact(model.run), model_notes(model)
     )

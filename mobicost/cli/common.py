@@ -562,8 +562,9 @@ def chosen_network(
 HUMAN_ROWS = 500
 
 
-def progress() -> Any:
-    """A progress callback that shows a rich bar on a terminal once a sweep has run a second."""
+def progress(what: str = "costing widths") -> Any:
+    """A progress callback that shows a rich bar on a terminal once a task (a sweep, a
+    calibration) has run a second."""
     import time
 
     started = time.monotonic()
@@ -578,7 +579,7 @@ def progress() -> Any:
 
             state["bar"] = Progress(console=Console(stderr=True), transient=True)
             state["bar"].start()
-            state["task"] = state["bar"].add_task("costing widths", total=total)
+            state["task"] = state["bar"].add_task(what, total=total)
         state["bar"].update(state["task"], completed=done)
         if done == total:
             state["bar"].stop()

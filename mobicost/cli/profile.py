@@ -36,13 +36,29 @@ from .params import POSITIVE_INT
     type=click.Choice(("fp32", "fp16", "bf16")),
     help="Data types to measure peak compute for (repeatable) [default: fp32].",
 )
-@click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: PyTorch's choice].")
+@click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: the runtime's choice].")
+@click.option(
+    "--runtime",
+    type=click.Choice(RUNTIMES),
+    default=None,
+    help="Fit a kernel latency model for this runtime instead of the roofline: time the "
+    "kernels of --networks calibration networks (none of the library's) and fit each kind.",
+)
+@click.option(
+    "--networks",
+    type=POSITIVE_INT,
+    default=40,
+    show_default=True,
+    help="With --runtime: how many calibration networks to time.",
+)
 @click.option("--no-save", is_flag=True, help="Measure and print; keep the saved profile as is.")
 @format_options
 def calibrate(
     target: str | None,
     dtypes: tuple[str, ...],
     threads: int | None,
+    runtime: str | None,
+    networks: int,
     no_save: bool,
     fmt: Format,
     output: str | None,
@@ -57,7 +73,12 @@ def calibrate(
       mobicost calibrate
       mobicost calibrate --on cuda --dtype fp32 --dtype bf16
       mobicost latency --device local          then predict for this machine
+      mobicost calibrate --runtime onnxruntime a kernel model for ONNX Runtime (minutes)
+      mobicost latency mobilenet-v2 --device local --runtime onnxruntime
     """
+    if runtime is not None:
+        _calibrate_kernels(runtime, target, dtypes, threads, networks, no_save, fmt, output)
+        return
     from ..nets.pytorch import require_torch
     from ..nets.timing import calibrate as measure
     from ..nets.timing import default_device, save_profile
@@ -67,6 +88,39 @@ def calibrate(
     calibration = measure(target or default_device(), dtypes or ("fp32",), threads=threads)
     saved = None if no_save else save_profile(calibration)
     emit(calibration_report(calibration, saved), fmt, output)
+
+
+def _calibrate_kernels(
+    runtime: str,
+    target: str | None,
+    dtypes: tuple[str, ...],
+    threads: int | None,
+    networks: int,
+    no_save: bool,
+    fmt: Format,
+    output: str | None,
+) -> None:
+    """calibrate --runtime: a kernel latency model, fitted and saved."""
+    from ..analysis.kernels import save_model
+    from ..render.reports import kernel_model_report
+    from .common import progress
+
+    if target not in (None, "cpu") or tuple(dtypes) not in ((), ("fp32",)):
+        raise click.UsageError("a kernel model is calibrated on the CPU in fp32: drop --on/--dtype")
+    shown = progress("timing calibration networks")
+    if runtime == "onnxruntime":
+        from ..backends import ort
+
+        ort.require_onnxruntime()
+        model = ort.calibrate(networks=networks, threads=threads, progress=shown)
+    else:
+        from ..backends.eager import calibrate_kernels
+        from ..nets.pytorch import require_torch
+
+        require_torch()
+        model = calibrate_kernels(networks=networks, threads=threads, progress=shown)
+    saved = None if no_save else save_model(model)
+    emit(kernel_model_report(model, saved), fmt, output)
 
 
 @click.command(cls=NetworkCommand)
@@ -126,7 +180,6 @@ def profile(
       mobicost profile mobilenet-v2 --on cuda --dtype bf16 --device h100
       mobicost profile mobilenet-v2 --runtime onnxruntime  as deployments run it
     """
-    from ..analysis.latency import load_device, predict
     from ..nets.pytorch import require_torch
     from ..nets.timing import default_device, measure_layers
     from ..render.reports import profile_report
@@ -148,13 +201,16 @@ def profile(
             repeats=repeats or 20,
             threads=threads,
         )
-        chosen = load_device(device or _predictor("cpu"))
-        emit(profile_report(measured, predict(net, chosen, workload)), fmt, output)
+        emit(
+            profile_report(measured, _prediction(net, workload, device, runtime, "cpu")),
+            fmt,
+            output,
+        )
         return
     require_torch()
     net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
     where = target or default_device()
-    chosen = load_device(device or _predictor(where))
+    prediction = _prediction(net, workload, device, runtime, where)
     measured = measure_layers(
         net,
         batch=workload.batch,
@@ -163,7 +219,20 @@ def profile(
         repeats=repeats or 7,
         threads=threads,
     )
-    emit(profile_report(measured, predict(net, chosen, workload)), fmt, output)
+    emit(profile_report(measured, prediction), fmt, output)
+
+
+def _prediction(net: Any, workload: Any, device: str | None, runtime: str, where: str) -> Any:
+    """What a profile is compared with: the device asked for, else this machine's kernel
+    model for the runtime where calibrated (on the CPU), else its roofline where calibrated,
+    else a class like it."""
+    from ..analysis.latency import load_device, predict
+    from ..nets.timing import kernel_model_path
+    from .latency import predicted
+
+    if device is None and where == "cpu" and kernel_model_path(runtime).exists():
+        return predicted(net, workload, {"device": "local"}, runtime)
+    return predict(net, load_device(device or _predictor(where)), workload)
 
 
 def _predictor(where: str) -> str:

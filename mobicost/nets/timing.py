@@ -483,10 +483,22 @@ def profile_text(calibration: Calibration) -> str:
     return "\n".join(lines) + "\n"
 
 
+def kernel_model_path(runtime: str) -> Path:
+    """The kernel latency model of this machine for ``runtime`` (``mobicost calibrate
+    --runtime RUNTIME``): ``devices/local-RUNTIME.toml`` under :func:`config_dir`."""
+    return config_dir() / "devices" / f"local-{runtime}.toml"
+
+
 def save_profile(calibration: Calibration, path: str | os.PathLike[str] | None = None) -> Path:
     """Write ``calibration`` as a device profile (to :func:`profile_path` unless ``path`` is
     given), atomically: a temporary file in the same folder, then renamed over the old one."""
     target = Path(path) if path is not None else profile_path()
+    return save_text(profile_text(calibration), target)
+
+
+def save_text(text: str, target: Path) -> Path:
+    """Write ``text`` to ``target`` atomically (its folder made where missing); a
+    :class:`MobicostError` naming the file where it cannot be written."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
@@ -495,7 +507,7 @@ def save_profile(calibration: Calibration, path: str | os.PathLike[str] | None =
         try:
             os.chmod(temporary, 0o644)  # as an ordinary file, not mkstemp's 0o600
             with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(profile_text(calibration))
+                file.write(text)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, target)

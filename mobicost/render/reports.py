@@ -10,6 +10,7 @@ from fractions import Fraction
 
 from ..analysis.check import Claim
 from ..analysis.compare import LayerComparison, ModelRow
+from ..analysis.kernels import KernelModel
 from ..analysis.latency import Prediction
 from ..analysis.sweep import Sweep
 from ..cost.conventions import Conventions
@@ -17,7 +18,7 @@ from ..exact import decimal_text
 from ..nets.network import model_notes
 from ..nets.pytorch import Verification
 from ..nets.spec import typed
-from ..nets.timing import Calibration, LayerTimings
+from ..nets.timing import Calibration, LayerTimings, decimal_string
 from .formats import Column, Report
 from .tables import network_context, network_meta
 
@@ -473,13 +474,21 @@ def latency_report(prediction: Prediction) -> Report:
     )
     from ..nets.memory import network_memory
 
-    notes = (
-        f"Predicted: time = max(FLOPs / peak, bytes moved / bandwidth) + overhead per layer "
+    total_ms = f"total {float(prediction.seconds) * 1e3:.4g} ms for a batch of {workload.batch}"
+    how = (
+        f"Predicted from this machine's kernel model: each kernel the runtime runs (after its "
+        f"fusions) costs its kind's fixed time + MACs x per MAC + bytes x per byte (Overhead, "
+        f"Compute and Memory us; Bound names the kernel kinds, 'fused' a layer folded into "
+        f"another's), and a forward pass its fixed cost; {total_ms}."
+        if prediction.method
+        else f"Predicted: time = max(FLOPs / peak, bytes moved / bandwidth) + overhead per layer "
         f"(a roofline; FLOPs = 2 x MACs of the batch, at the {workload.activations} peak); "
-        f"total {float(prediction.seconds) * 1e3:.4g} ms for a batch of {workload.batch}. "
-        "MACs per sample; bytes moved, MACs/byte (the batch's MACs over its bytes: weights are "
-        "read once a batch) and times for the whole batch; a view takes no time.",
-        *device.notes(),
+        f"{total_ms}."
+    )
+    notes = (
+        how + " MACs per sample; bytes moved, MACs/byte (the batch's MACs over its bytes: weights "
+        "are read once a batch) and times for the whole batch; a view takes no time.",
+        *prediction.notes(),
         *model_notes(net),
         *memory_notes(network_memory(net, workload)),
     )
@@ -558,6 +567,52 @@ def calibration_report(calibration: Calibration, saved: object = None) -> Report
     )
 
 
+def kernel_model_report(model: KernelModel, saved: object = None) -> Report:
+    """A runtime's kernel latency model, one kernel kind a row: its fixed time a call, the
+    MACs and bytes a second it reaches, how many kernels it was fitted on and how far off."""
+
+    def rate(per: float) -> int | None:
+        return round(1 / per) if per > 0 else None
+
+    rows = tuple(
+        {
+            "kind": fit.kind,
+            "samples": fit.samples,
+            "fixed_us": Fraction(decimal_string(fit.fixed * 1e6)),
+            "macs_per_s": rate(fit.per_mac),
+            "bytes_per_s": rate(fit.per_byte),
+            "error": Fraction(fit.error).limit_denominator(10**4),
+        }
+        for fit in model.kinds.values()
+    )
+    threads = f", {model.threads} threads" if model.threads else ""
+    notes = (
+        f"Fitted on {model.machine}{threads}: {model.source}.",
+        "A kernel's time = fixed + MACs / (MACs/s) + bytes / (bytes/s), each kind fitted by "
+        "least squares on relative error, no term negative (an empty rate: the term fitted to "
+        "zero); error = mean |predicted - measured| / measured over its kernels.",
+        f"A forward pass adds {model.run * 1e6:.3g} us, and {model.per_node * 1e6:.3g} us a "
+        "kernel, beyond its kernels' time.",
+        f"Saved: {saved} (mobicost latency --device local --runtime {model.runtime})."
+        if saved
+        else "Not saved (--no-save).",
+    )
+    return Report(
+        f"This machine's {model.runtime} kernels, measured and fitted",
+        (
+            Column("kind", "kernel kind"),
+            Column("samples", "kernels", "int"),
+            Column("fixed_us", "fixed us", "decimal"),
+            Column("macs_per_s", "MACs/s", "count"),
+            Column("bytes_per_s", "bytes/s", "count"),
+            Column("error", "error", "percent"),
+        ),
+        rows,
+        notes=notes,
+        meta={"machine": model.machine, "runtime": model.runtime, "source": model.source},
+    )
+
+
 def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
     """Measured time per layer beside the roofline's prediction and the share of MACs."""
     net = measured.network
@@ -631,7 +686,7 @@ def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
         + f"; the whole forward pass took {measured.whole * 1e3:.4g} ms; predicted "
         f"{predicted_total * 1e3:.4g} ms "
         f"(measured / predicted = {measured.seconds / predicted_total:.3g}).",
-        *prediction.device.notes(),
+        *prediction.notes(),
         *model_notes(net),
     )
     return Report(
