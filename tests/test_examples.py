@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
@@ -53,3 +55,22 @@ def test_export_sweep_csv(tmp_path):
     assert len(frame) == 16 * 11 and "wrote 176 configurations" in out
     row = frame[(frame["alpha"] == 1.0) & (frame["resolution"] == 224)].iloc[0]
     assert row["macs"] == 568_740_352
+
+
+def test_efficientnet_b0_spec_is_torchvisions():
+    """examples/efficientnet-b0.toml, a user's spec: torchvision's EfficientNet_B0_Weights
+    num_params (5,288,548) and FlopCounterMode's count of torchvision's efficientnet_b0 at 224
+    (771,629,504 FLOPs = 385,814,752 MACs; checked layer by layer against PyTorch below)."""
+    import mobicost
+
+    net = mobicost.network(mobicost.load_spec(str(EXAMPLES / "efficientnet-b0.toml")))
+    assert (net.total.macs, net.params) == (385_814_752, 5_288_548)
+
+
+@pytest.mark.requires("torch")
+def test_efficientnet_b0_spec_in_pytorch():
+    import mobicost
+    from mobicost.nets.pytorch import verify
+
+    net = mobicost.network(mobicost.load_spec(str(EXAMPLES / "efficientnet-b0.toml")))
+    assert verify(net).ok
