@@ -58,13 +58,14 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 
 from ..errors import MobicostError
 from ..exact import decimal_text, parse_exact
 from . import ops
 from .expr import ExpressionError, Number, evaluate, make_divisible
 from .expr import variables as variables_of
+from .limits import MAX_DEPTH, MAX_LAYERS, MAX_REPEAT, MAX_SIZE
 from .ops import Op, Tensor
 
 Rounding = str
@@ -153,6 +154,9 @@ class Spec:
     text: str = field(default="", repr=False)
     #: what building its entries needs that no build changes (:class:`_Plan`), by key path
     plans: dict[str, _Plan] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: what :func:`expansion` worked out: the fewest steps of one instance of each block, by name,
+    #: and of the whole spec under ``""``
+    steps: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def resolution(self) -> int:
@@ -227,6 +231,8 @@ def parse(text: str, path: str = "<spec>") -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:  # arrays or tables nested some thousand deep
+        raise SpecError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     lines = _line_map(text)
 
     def fail(key: str, problem: str) -> SpecError:
@@ -258,14 +264,21 @@ def parse(text: str, path: str = "<spec>") -> Spec:
     if (
         not isinstance(shape, list)
         or len(shape) != 3
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)
+        or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_SIZE for v in shape
+        )
     ):
         raise fail(
-            "input", f"expected [channels, height, width] of positive integers, got {shape!r}"
+            "input",
+            f"expected [channels, height, width] of positive integers up to {MAX_SIZE:,} "
+            f"(the largest size), got {shape!r}",
         )
     classes = data.get("classes", 1000)
-    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 1:
-        raise fail("classes", f"expected a positive integer, got {classes!r}")
+    if not isinstance(classes, int) or isinstance(classes, bool) or not 0 < classes <= MAX_SIZE:
+        raise fail(
+            "classes",
+            f"expected a positive integer up to {MAX_SIZE:,} (the largest size), got {classes!r}",
+        )
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise fail("notes", "expected a list of strings")
@@ -310,6 +323,10 @@ def parse(text: str, path: str = "<spec>") -> Spec:
         params = block.get("params", [])
         if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
             raise fail(key, "params must be a list of names")
+        if "repeat" in block and block["repeat"] not in params:
+            raise fail(key, f"repeat = {block['repeat']!r} must name one of its params")
+        if not isinstance(block.get("then", {}), dict):
+            raise fail(key, "then must be a table of params, such as { s = 1 }")
 
     def entries(key: str) -> tuple[dict[str, Any], ...]:
         value = data.get(key, [])
@@ -343,6 +360,7 @@ def parse(text: str, path: str = "<spec>") -> Spec:
     )
     if not spec.layers:
         raise fail("layers", "a network needs at least one layer")
+    expansion(spec)  # cycles, nesting and size: refused here, before anything is built
     return spec
 
 
@@ -402,6 +420,133 @@ _RESERVED_OPTIONS = {
     "alpha", "res", "rho", "rounding", "unit", "bias", "bn", "classes", "head", "format",
     "output", "in", "block_in", "in_h", "in_w",
 }  # fmt: skip
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+
+def expansion(spec: Spec) -> Mapping[str, int]:
+    """Check, before anything is built, that expanding ``spec`` stays within :mod:`.limits`: no
+    block contains itself, directly or through others; blocks nest at most :data:`MAX_DEPTH`
+    deep; no repeat written as a number exceeds :data:`MAX_REPEAT`; and the layers and block
+    instances it writes out, repeats multiplied through the nesting, are at most
+    :data:`MAX_LAYERS`. Returns the fewest expansion steps one instance of each block takes (by
+    block name; the whole spec, head included, under ``""``), counting a repeat written as an
+    expression as none: the builder checks those when it has worked them out.
+
+    >>> from mobicost.nets.library import load
+    >>> steps = expansion(load("mobilenet-v2"))
+    >>> steps["bottleneck"], steps[""]  # an instance and its 4 layers; 1 + 17 x 5 + 1 + 3
+    (5, 90)
+    """
+    if "" in spec.steps:
+        return spec.steps
+    steps: dict[str, int] = {}
+    chains: dict[str, tuple[str, ...]] = {}  # each block's deepest nesting, itself first
+    path: list[str] = []
+
+    def least(raw: Any, place: str, what: str) -> int:
+        if type(raw) is not int:
+            return 0  # an expression: the builder counts it when it has its value
+        if raw > MAX_REPEAT:
+            raise SpecError(
+                f"{spec.where(place)}: {what} = {raw:,}; a spec may repeat an entry at most "
+                f"{MAX_REPEAT:,} times"
+            )
+        return max(raw, 0)
+
+    def block(name: str) -> int:
+        if name in steps:
+            return steps[name]
+        if name in path:
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            raise SpecError(
+                f"{spec.where(f'blocks.{name}')}: block {name!r} contains itself ({cycle}); "
+                "a block cannot instantiate itself, directly or through other blocks"
+            )
+        path.append(name)
+        if len(path) > MAX_DEPTH:
+            too_deep(path)
+        inner = entries(spec.blocks[name]["layers"], f"blocks.{name}.layers", name)
+        path.pop()
+        if len(chains[name]) > MAX_DEPTH:
+            too_deep(chains[name])
+        steps[name] = 1 + inner
+        return steps[name]
+
+    def too_deep(chain: Sequence[str]) -> NoReturn:
+        raise SpecError(
+            f"{spec.where(f'blocks.{chain[0]}')}: blocks nest {len(chain)} deep "
+            f"({' -> '.join(chain)}); a spec may nest blocks at most {MAX_DEPTH} deep"
+        )
+
+    def entries(items: Sequence[Any], key: str, owner: str | None) -> int:
+        total = 0
+        if owner is not None:
+            chains[owner] = (owner,)
+        for index, entry in enumerate(items):
+            if not isinstance(entry, dict):
+                continue  # the builder says what is wrong with it
+            place = f"{key}[{index}]"
+            if "block" not in entry:
+                total += least(entry.get("repeat", 1), place, "repeat")
+                continue
+            name = entry["block"]
+            if not isinstance(name, str):
+                raise SpecError(f"{spec.where(place)}: block = {name!r} is not a block's name")
+            if name not in spec.blocks:
+                continue  # the builder names the blocks there are
+            size = block(name)
+            if owner is not None and len(chains[name]) + 1 > len(chains[owner]):
+                chains[owner] = (owner, *chains[name])
+            repeat = spec.blocks[name].get("repeat")
+            total += size * sum(
+                least(row[repeat], place, repeat)
+                if repeat is not None and repeat in row
+                else least(entry.get("repeat", 1), place, "repeat")
+                for row in _rows(entry, spec.blocks[name].get("params", []))
+            )
+        return total
+
+    total = 0
+    for key, items in (("layers", spec.layers), ("head", spec.head)):
+        for index in range(len(items)):
+            total += entries(items[index : index + 1], key, None)
+            if total > MAX_LAYERS:
+                raise SpecError(
+                    f"{spec.where(f'{key}[{index}]')}: the spec writes out {_many(total)} layers "
+                    f"and block instances by this entry; a spec may write out at most "
+                    f"{MAX_LAYERS:,}"
+                )
+    for name in spec.blocks:  # those no entry uses too: a cycle is a mistake wherever it is
+        block(name)
+    spec.steps.update(steps)
+    spec.steps[""] = total
+    return spec.steps
+
+
+def _many(count: int) -> str:
+    """A count for a message, however large: ``120,000``, or ``more than 10^15``."""
+    return f"{count:,}" if count < 10**15 else "more than 10^15"
+
+
+def _rows(entry: Mapping[str, Any], params: Sequence[str]) -> list[dict[str, Any]]:
+    """The params of each instance row of a block entry, as far as they can be read (the
+    builder checks them): ``with``, then each row of ``rows`` by ``columns``."""
+    base = entry.get("with", {})
+    base = base if isinstance(base, dict) else {}
+    if "rows" not in entry:
+        return [dict(base)]
+    rows, columns = entry["rows"], entry.get("columns", params)
+    if not isinstance(rows, list) or not isinstance(columns, list):
+        return []
+    if not all(isinstance(column, str) for column in columns):
+        return []
+    return [
+        {**base, **dict(zip(columns, row, strict=True))}
+        for row in rows
+        if isinstance(row, list) and len(row) == len(columns)
+    ]
 
 
 # --- layer attributes -----------------------------------------------------------------------------
@@ -559,7 +704,16 @@ class _Builder:
         self.classes = classes
         c, h, w = spec.input
         if resolution is not None:
+            if resolution > MAX_SIZE:
+                raise MobicostError(
+                    f"resolution {resolution:,} is above the largest size, {MAX_SIZE:,}"
+                )
             h = w = resolution
+        if classes > MAX_SIZE:
+            raise MobicostError(f"classes {classes:,} is above the largest size, {MAX_SIZE:,}")
+        #: the fewest expansion steps of one instance of each block (:func:`expansion`)
+        self.least = expansion(spec)
+        self.steps = 0  #: layers and block instances written out so far
         self.input = Tensor(c, h, w)
         self.shapes: dict[str, Tensor] = {INPUT: self.input}
         self.nodes: list[Node] = []
@@ -570,6 +724,15 @@ class _Builder:
 
     def graph(self) -> Graph:
         return Graph(self.input, tuple(self.nodes), dict(self.shapes))
+
+    def step(self, count: int, where: str) -> None:
+        """Count ``count`` more layers or block instances written out, within the limit."""
+        if self.steps + count > MAX_LAYERS:
+            raise SpecError(
+                f"{where}: the spec writes out more than {MAX_LAYERS:,} layers and block "
+                f"instances here; a spec may write out at most {MAX_LAYERS:,}"
+            )
+        self.steps += count
 
     # names
 
@@ -624,15 +787,31 @@ class _Builder:
         return self.value(raw, variables, where, what)
 
     def whole(
-        self, raw: Any, variables: Mapping[str, Number], where: str, what: str, least: int
+        self,
+        raw: Any,
+        variables: Mapping[str, Number],
+        where: str,
+        what: str,
+        least: int,
+        most: int = MAX_SIZE,
     ) -> int:
+        """A whole number from ``least`` to ``most``: a size (at most :data:`MAX_SIZE`) or
+        a repeat count (at most :data:`MAX_REPEAT`)."""
         number = raw if type(raw) is int else self.value(raw, variables, where, what)
-        if type(number) is int and number >= least:
+        if type(number) is int and least <= number <= most:
             return number
         if isinstance(number, bool) or Fraction(number).denominator != 1 or number < least:
             kind = "a positive whole number" if least else "a whole number >= 0"
-            shown = "" if number == raw else f" is {number};"
+            shown = ";" if number == raw else f" is {number};"
             raise SpecError(f"{where}: {what} = {raw!r}{shown} it must be {kind}")
+        if number > most:
+            limit = (
+                f"a spec may repeat an entry at most {MAX_REPEAT:,} times"
+                if most == MAX_REPEAT
+                else f"the largest size is {MAX_SIZE:,} (2^24)"
+            )
+            shown = ";" if number == raw else f" is {_many(int(number))};"
+            raise SpecError(f"{where}: {what} = {raw!r}{shown} {limit}")
         return int(number)
 
     def attribute(
@@ -709,7 +888,9 @@ class _Builder:
         if plan.kind is None:
             self.block_entry(entry, key, scope, variables, head, block_in)
             return
-        for _ in range(self.repeats(entry, variables, plan.where)):
+        count = self.repeats(entry, variables, plan.where)
+        self.step(count, plan.where)
+        for _ in range(count):
             self.layer(entry, plan, scope, variables, head, block_in)
 
     def plan(self, entry: Mapping[str, Any], key: str) -> _Plan:
@@ -757,7 +938,9 @@ class _Builder:
     def repeats(self, entry: Mapping[str, Any], variables: Mapping[str, Number], where: str) -> int:
         if "repeat" not in entry:
             return 1
-        return self.whole(entry["repeat"], {**self.bindings, **variables}, where, "repeat", 0)
+        return self.whole(
+            entry["repeat"], {**self.bindings, **variables}, where, "repeat", 0, MAX_REPEAT
+        )
 
     def block_entry(
         self,
@@ -787,7 +970,11 @@ class _Builder:
         rows: list[dict[str, Any]] = []
         if "rows" in entry:
             columns = entry.get("columns", params)
-            if not isinstance(entry["rows"], list) or not isinstance(columns, list):
+            if (
+                not isinstance(entry["rows"], list)
+                or not isinstance(columns, list)
+                or not all(isinstance(column, str) for column in columns)
+            ):
                 raise SpecError(f"{where}: rows must be a list of rows, columns a list of names")
             for number, row in enumerate(entry["rows"], 1):
                 if not isinstance(row, list) or len(row) != len(columns):
@@ -801,8 +988,16 @@ class _Builder:
         repeat_key = block.get("repeat")
         if repeat_key is not None and "repeat" in entry:
             raise SpecError(f"{where}: block {name!r} repeats by its param {repeat_key!r}")
+        if not isinstance(entry.get("then", {}), dict):
+            raise SpecError(f"{where}: then must be a table of block params, such as {{ s = 1 }}")
+        local = entry.get("name")
+        if local is not None and not (
+            isinstance(local, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", local)
+        ):
+            raise SpecError(f"{where}: name {local!r} is not a name (letters, digits, _ and -)")
         then = {**block.get("then", {}), **entry.get("then", {})}
         outer = {**self.bindings, **variables}
+        instances = []
         for row in rows:
             missing = [p for p in params if p not in row]
             unknown = [p for p in row if p not in params]
@@ -813,10 +1008,18 @@ class _Builder:
                 )
             bound = {p: self.param(v, outer, where, p) for p, v in row.items()}
             count = (
-                self.whole(bound[repeat_key], {}, where, repeat_key, 0)
+                self.whole(bound[repeat_key], {}, where, repeat_key, 0, MAX_REPEAT)
                 if repeat_key is not None
                 else self.repeats(entry, variables, where)
             )
+            instances.append((bound, count))
+        least = sum(count for _, count in instances) * self.least[name]
+        if self.steps + least > MAX_LAYERS:  # refused before building any of them
+            raise SpecError(
+                f"{where}: the spec writes out {_many(self.steps + least)} layers and block "
+                f"instances by this entry; a spec may write out at most {MAX_LAYERS:,}"
+            )
+        for bound, count in instances:
             for k in range(count):
                 now = dict(bound)
                 if k > 0:
@@ -841,10 +1044,12 @@ class _Builder:
         single: bool = False,
     ) -> None:
         where = self.spec.where(key)
+        self.step(1, where)
         start = self.inputs(entry, outer, where)[0]
         if "when" in entry and not self.condition(
             entry["when"], variables, start, outer_block_in, where
         ):
+            self.step(self.least[name] - 1, where)  # its layers count as written out
             return
         if single and "name" in entry:  # one named instance keeps its name
             prefix = ".".join([*self.blocks, entry["name"]])
@@ -949,6 +1154,11 @@ class _Builder:
             raise
         except MobicostError as error:
             raise SpecError(f"{where} ({kind} {full!r}): {error}") from None
+        if max(out.c, out.h, out.w) > MAX_SIZE:
+            raise SpecError(
+                f"{where} ({kind} {full!r}): its output {out.text} is above the largest size, "
+                f"{MAX_SIZE:,} (2^24) channels, rows or columns"
+            )
         self.nodes.append(Node(full, op, tuple(inputs), head, where))
         self.shapes[full] = out
         if local is not None:
