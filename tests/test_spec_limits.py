@@ -208,3 +208,15 @@ def test_tables_nested_beyond_the_parser_are_one_line(run, tmp_path):
     path = tmp_path / "deep.toml"
     path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
     assert "nested too deeply" in run.error("table", str(path))
+
+
+def test_pytorch_refuses_weights_it_could_not_hold():
+    """A network PyTorch would need 8 GiB of weights for is refused before torch is imported."""
+    from mobicost.errors import MobicostError
+    from mobicost.nets.pytorch import to_torch
+
+    body = '[[layers]]\nop = "flatten"\n\n[[layers]]\nop = "fc"\nunits = 16777216\n'
+    net = build(parse(HEAD + body))
+    assert net.params == 3 * 8 * 8 * 2**24  # the flattened 8x8x3 input to 2^24, no bias
+    with pytest.raises(MobicostError, match=r"its weights need 12\.0 GiB \(the limit is 4 GiB\)"):
+        to_torch(net)
