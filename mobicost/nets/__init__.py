@@ -8,5 +8,5 @@
 * :mod:`.grid`: exact costs over an alpha x resolution grid;
 * :mod:`.pytorch`: any network as a ``torch.nn.Module``, checked by PyTorch's counter.
 
-Imports go one way: expr <- ops <- spec <- network <- library, grid, pytorch.
+Imports go one way: limits, expr <- ops <- spec <- network <- library, grid, pytorch.
 """
