@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time, loaded o
     from .nets.library import load, load_spec, names
     from .nets.network import Layer, Network, mobilenet_v1, model, network
     from .nets.spec import Spec, parse
+    from .render.tables import layer_frame
 
 __version__ = "0.2.0"
 
@@ -63,6 +64,7 @@ _HOMES = {
     **dict.fromkeys(("Layer", "Network", "mobilenet_v1", "model", "network"), "nets.network"),
     **dict.fromkeys(("Spec", "parse"), "nets.spec"),
     "sweep": "analysis.sweep",
+    "layer_frame": "render.tables",
 }  # fmt: skip
 
 __all__ = [
@@ -85,6 +87,7 @@ __all__ = [
     "fully_connected",
     "global_avg_pool",
     "grouped",
+    "layer_frame",
     "load",
     "load_spec",
     "mobilenet_v1",

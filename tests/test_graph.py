@@ -196,7 +196,7 @@ def test_when_and_block_rows():
         ),
         ('[[layers]]\nop = "convolution"', "unknown op 'convolution'; kinds: conv, dw"),
         ('[[layers]]\nop = "conv"\nkernel = 3', "conv needs filters"),
-        ('[[layers]]\nop = "conv"\nfilters = 0\nkernel = 3', "filters = 0 it must be a positive"),
+        ('[[layers]]\nop = "conv"\nfilters = 0\nkernel = 3', "filters = 0; it must be a positive"),
         ('[[layers]]\nop = "conv"\nfilters = "$c"\nkernel = 3', "unknown variable $c"),
         ('[[layers]]\nop = "conv"\nfilters = 8\nkernel = 9\npadding = 0', "does not fit a 4x4"),
         ('[[layers]]\nop = "conv"\nfilters = 8\nkernel = 1\ngroups = 3', "cannot be split into 3"),
@@ -415,7 +415,7 @@ def test_a_bad_attribute_fails_every_build_in_its_place():
         "x.toml",
     )
     for _ in range(2):
-        with pytest.raises(SpecError, match=r"^x\.toml:3: layers\[0\]: kernel = 0 it must be"):
+        with pytest.raises(SpecError, match=r"^x\.toml:3: layers\[0\]: kernel = 0; it must be"):
             build(spec)
 
 

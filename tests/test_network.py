@@ -10,6 +10,7 @@ from mobicost.cost.conventions import Conventions
 from mobicost.errors import MobicostError
 from mobicost.nets.network import mobilenet_v1, model
 from mobicost.nets.spec import round_channels
+from mobicost.render.tables import layer_frame
 
 ALPHAS = ("1.0", "0.75", "0.5", "0.25")
 RESOLUTIONS = (224, 192, 160, 128)
@@ -213,7 +214,7 @@ def test_paper_variants():
 
 def test_to_frame():
     net = mobilenet_v1("0.5", 160, bn="all")
-    frame = net.to_frame()
+    frame = layer_frame(net)
     assert len(frame) == 29
     assert int(frame["macs"].sum()) == net.total.macs
     assert int(frame["params"].sum()) == net.params

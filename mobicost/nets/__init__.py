@@ -2,11 +2,11 @@
 
 * :mod:`.expr`: the exact expression language of spec files;
 * :mod:`.ops`: the layer kinds, each with its one shape rule and one cost rule;
-* :mod:`.spec`: reading a spec file and expanding it into a graph;
+* :mod:`.spec`: reading a spec file and expanding it into a graph, within :mod:`.limits`;
 * :mod:`.network`: a graph costed under conventions, layer by layer;
 * :mod:`.library`: the built-in specs, and names to specs;
 * :mod:`.grid`: exact costs over an alpha x resolution grid;
 * :mod:`.pytorch`: any network as a ``torch.nn.Module``, checked by PyTorch's counter.
 
-Imports go one way: expr <- ops <- spec <- network <- library, grid, pytorch.
+Imports go one way: limits, expr <- ops <- spec <- network <- library, grid, pytorch.
 """

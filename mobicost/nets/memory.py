@@ -185,12 +185,16 @@ def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], lis
     if layers:
         final = base[layers[-1].name]
         last_use[final] = max(last_use[final], len(layers) - 1)
-    born = {"input": -1, **{layer.name: k for k, layer in enumerate(layers) if layer.name in size}}
+    # a tensor is live from the layer that writes it to its last reader, swept in one pass (a
+    # scan of every tensor at every layer would take quadratic time on a long network)
+    born = {layer.name: k for k, layer in enumerate(layers) if layer.name in size}
+    alive = {"input"}  # written before the first layer, and not yet past its last reader
     live = []
     for k, layer in enumerate(layers):
-        held = {
-            name for name in size if born[name] <= k and (last_use[name] >= k or born[name] == k)
-        }
+        if layer.name in born:
+            alive.add(layer.name)
+        held = {name for name in alive if last_use[name] >= k or born.get(name) == k}
+        alive = {name for name in held if last_use[name] > k}
         held |= {base[name] for name in layer.node.inputs}
         live.append(held)
     return size, live

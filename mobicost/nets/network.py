@@ -1,6 +1,7 @@
 """A network costed layer by layer: a spec's graph bound to a width, a resolution and counting
 conventions, each node costed by its kind's rule (:mod:`mobicost.nets.ops`). Exact integers
-throughout; no sympy, and pandas only in ``to_frame``.
+throughout; no sympy and no pandas (the layers as a DataFrame are
+:func:`mobicost.render.tables.layer_frame`'s).
 
 >>> net = network("mobilenet-v1")  # 1.0 MobileNet-224 with the paper's conventions
 >>> net.name, net.total.macs, net.params
@@ -15,7 +16,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..cost import rules
 from ..cost.conventions import Conventions
@@ -25,9 +26,6 @@ from ..exact import decimal_text, exact_number
 from . import ops
 from .ops import Op, Tensor
 from .spec import ROUNDING_NOTES, ROUNDINGS, Graph, Node, Spec, build_graph, typed
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas
 
 
 @dataclass(frozen=True)
@@ -214,17 +212,6 @@ class Network:
             }
             for layer in self.layers
         ]
-
-    def to_frame(self) -> pandas.DataFrame:
-        """The layers as a pandas DataFrame, one row per layer: the same table as ``mobicost
-        table --format csv`` (``pandas.read_csv`` of that CSV equals it), the model and its
-        conventions on every row, exact integer counts (int64), the share as a float; exact
-        fractions (alpha, rho) in ``frame.attrs``."""
-        from ..render.formats import to_frame
-        from ..render.tables import layer_report
-
-        frame: pandas.DataFrame = to_frame(layer_report(self))
-        return frame
 
 
 def cost_graph(graph: Graph, conventions: Conventions) -> tuple[Layer, ...]:

@@ -22,6 +22,7 @@ Tensor(c=64, h=56, w=56, flat=False)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -154,10 +155,17 @@ def _windows(size: int, out: int) -> int:
     """The summed lengths of adaptive pooling's windows along one axis: window i covers
     [floor(i size / out), ceil((i + 1) size / out)), as PyTorch's adaptive pooling.
 
+    Summed in closed form, size + out - gcd(size, out), so that no size makes it loop: the
+    windows tile the axis once, and each boundary inside it that is not a whole pixel (all but
+    gcd - 1 of the out - 1) is counted in the two windows it splits.
+
     >>> _windows(7, 7), _windows(14, 7), _windows(6, 7), _windows(5, 2)
     (7, 14, 12, 6)
+    >>> all(_windows(s, o) == sum(-(-(i + 1) * s // o) - i * s // o for i in range(o))
+    ...     for s in range(1, 40) for o in range(1, 40))
+    True
     """
-    return sum(-(-(i + 1) * size // out) - i * size // out for i in range(out))
+    return size + out - math.gcd(size, out)
 
 
 def _one(inputs: tuple[Tensor, ...], kind: str) -> Tensor:

@@ -175,9 +175,20 @@ def _SqueezeExcite(c: int, op: ops.SqueezeExcite, bias: bool, torch: Any) -> Any
     return SqueezeExcite()
 
 
+#: the most float32 weight memory a network built in PyTorch may hold (a billion parameters), to
+#: fail early, not by running out of memory
+MAX_WEIGHT_BYTES = 2**32
+
+
 def to_torch(network: Network) -> Any:
     """The network as a ``torch.nn.Module``: ``model.blocks`` holds one module per node (named as
     :func:`module_name`), run in order; calling the model returns the last node's output."""
+    weights = 4 * network.params
+    if weights > MAX_WEIGHT_BYTES:
+        raise MobicostError(
+            f"{network.name} is too large to build in PyTorch here: its weights need "
+            f"{weights / 2**30:.1f} GiB (the limit is {MAX_WEIGHT_BYTES / 2**30:.0f} GiB)"
+        )
     torch = require_torch()
     layers = network.layers
     names = {layer.name: module_name(layer) for layer in layers}

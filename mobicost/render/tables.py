@@ -6,10 +6,14 @@ No sympy and no pandas: this is the start-up path of the most used command.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..nets.memory import NetworkMemory, Workload, network_memory
 from ..nets.network import Network, model_notes
-from .formats import Column, Report, humanize
+from .formats import Column, Report, humanize, to_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas
 
 
 def network_meta(network: Network) -> dict[str, object]:
@@ -44,6 +48,16 @@ def memory_notes(memory: NetworkMemory) -> tuple[str, ...]:
         f"Peak activation memory: {memory.peak_bytes:,} bytes ({humanize(memory.peak_bytes)}B)"
         f"{where}; weights: {memory.weight_bytes:,} bytes ({humanize(memory.weight_bytes)}B).",
     )
+
+
+def layer_frame(network: Network, workload: Workload | None = None) -> pandas.DataFrame:
+    """The layers as a pandas DataFrame, one row per layer: the same table as ``mobicost table
+    --format csv`` (``pandas.read_csv`` of that CSV equals it), the model and its conventions on
+    every row, exact integer counts (int64), the share as a float; exact fractions (alpha, rho)
+    in ``frame.attrs``. (Here, with the report it renders, and not on the network: nets
+    imports nothing above it.)"""
+    frame: pandas.DataFrame = to_frame(layer_report(network, workload))
+    return frame
 
 
 def layer_report(network: Network, workload: Workload | None = None) -> Report:
