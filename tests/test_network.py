@@ -222,3 +222,7 @@ def test_to_frame():
     assert set(frame["model"]) == {"0.5 MobileNet-160"} and set(frame["bn"]) == {"all"}
     assert frame.loc[0, "filter_shape"] == "3x3x3x16" and frame.loc[0, "index"] == 1
     assert frame.attrs["alpha"] == "1/2" and frame.attrs["conventions"]["bn"] == "all"
+    # the notebook's spelling is the same table
+    import pandas
+
+    pandas.testing.assert_frame_equal(net.to_frame(), frame, check_exact=True)

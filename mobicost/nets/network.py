@@ -1,6 +1,6 @@
 """A network costed layer by layer: a spec's graph bound to a width, a resolution and counting
 conventions, each node costed by its kind's rule (:mod:`mobicost.nets.ops`). Exact integers
-throughout; no sympy and no pandas (the layers as a DataFrame are
+throughout; no sympy and no pandas (the layers as a DataFrame, ``Network.to_frame``, are
 :func:`mobicost.render.tables.layer_frame`'s).
 
 >>> net = network("mobilenet-v1")  # 1.0 MobileNet-224 with the paper's conventions
@@ -212,6 +212,15 @@ class Network:
             }
             for layer in self.layers
         ]
+
+    def to_frame(self, workload: Any = None) -> Any:
+        """The layers as a pandas DataFrame, for notebooks: :func:`mobicost.layer_frame` (the
+        same table as ``mobicost table --format csv``, rendered where the table is). Reached
+        through the package's top, which composes the layers, so that nets imports nothing
+        above it."""
+        import mobicost
+
+        return mobicost.layer_frame(self, workload)
 
 
 def cost_graph(graph: Graph, conventions: Conventions) -> tuple[Layer, ...]:
