@@ -27,6 +27,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MobicostError
+from ..nets.pytorch import check_runnable
 from ..nets.timing import (
     LayerTiming,
     LayerTimings,
@@ -207,6 +208,7 @@ def measure_layers(
         raise MobicostError(
             f"ONNX Runtime runs the exported model in fp32; {dtype} needs a converted model"
         )
+    check_runnable(network, batch, "ONNX Runtime")
     model = to_onnx(network, batch=batch).SerializeToString()
     feed = {"input": _random_input(network, batch)}
     whole_samples = _whole(model, feed, threads, warmup, repeats, min_time)

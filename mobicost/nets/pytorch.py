@@ -285,17 +285,27 @@ class Verification:
 MAX_ACTIVATION_BYTES = 2**30
 
 
+def check_runnable(network: Network, batch: int = 1, where: str = "PyTorch") -> None:
+    """Refuse, in one line, a network whose float32 activations for ``batch`` samples would
+    exceed :data:`MAX_ACTIVATION_BYTES` if every one were held: before any is allocated."""
+    held = (
+        4
+        * batch
+        * (network.input.elements + sum(layer.output.elements for layer in network.layers))
+    )
+    if held > MAX_ACTIVATION_BYTES:
+        raise MobicostError(
+            f"{network.name} is too large to run in {where} here: its activations need "
+            f"{held / 2**30:.1f} GiB (the limit is {MAX_ACTIVATION_BYTES / 2**30:.0f} GiB); "
+            "lower the resolution, alpha or batch"
+        )
+
+
 def verify(network: Network) -> Verification:
     """Build ``network`` in PyTorch, run one forward pass under
     ``torch.utils.flop_counter.FlopCounterMode``, and compare every node's MACs (FLOPs / 2),
     parameters (``numel``) and output shape with mobicost's, exactly."""
-    held = 4 * (network.input.elements + sum(layer.output.elements for layer in network.layers))
-    if held > MAX_ACTIVATION_BYTES:
-        raise MobicostError(
-            f"{network.name} is too large to run in PyTorch here: its activations need "
-            f"{held / 2**30:.1f} GiB (the limit is {MAX_ACTIVATION_BYTES / 2**30:.0f} GiB); "
-            "lower the resolution or alpha"
-        )
+    check_runnable(network)
     torch = require_torch()
     from torch.utils.flop_counter import FlopCounterMode
 

@@ -296,9 +296,10 @@ def measure_layers(
     sets PyTorch's CPU threads for the measurement (PyTorch's own choice by default).
     """
     torch = require_torch()
-    from .pytorch import to_torch
+    from .pytorch import check_runnable, to_torch
 
     _count("batch", batch)
+    check_runnable(network, batch)
     _count("repeats", repeats)
     _count("warmup", warmup, 0)
     _count("threads", threads)
