@@ -33,8 +33,12 @@ def test_judge_verdicts():
         "holds within printed precision"
     )
     assert judge("x", "s", Printed("1.19", 1, "t"), Fraction(1906, 1000)).verdict == "paper typo"
-    truncated = judge("x", "s", Printed("290", m, "t"), 290_675_200)
+    truncated = judge("x", "s", Printed("290", m, "t", digits=3), 290_675_200)
     assert truncated.verdict == "does not hold" and "truncating" in truncated.explanation
+    # read at two digits, 290M is what 290,675,200 rounds to
+    assert judge("x", "s", Printed("290", m, "t"), 290_675_200).verdict == (
+        "holds within printed precision"
+    )
     unexplained = judge("x", "s", Printed("34", m, "t"), 30_212_608)
     assert not unexplained.explained and "unexplained" in unexplained.explanation
 

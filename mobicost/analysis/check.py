@@ -21,7 +21,7 @@ from ..exact import decimal_text
 from ..nets.network import Network, mobilenet_v1, model
 from . import published
 from .compare import compare_layer
-from .published import PAPER, Printed
+from .published import PAPER, Printed, places
 
 Verdict = Literal["holds", "holds within printed precision", "does not hold", "paper typo"]
 
@@ -48,9 +48,11 @@ def _unit(printed: Printed) -> str:
     return printed.unit
 
 
-def _at_precision(printed: Printed, value: Fraction | int) -> str:
-    step = Fraction(printed.scale, 10**printed.decimals)
-    return f"{float(math.floor(Fraction(value) / step + Fraction(1, 2)) * step / printed.scale):.{printed.decimals}f}"  # noqa: E501
+def _at_precision(printed: Printed, value: Fraction | int, finer: int = 0) -> str:
+    """``value`` rounded half up to the printed precision (``finer`` places beyond it)."""
+    step = printed.step / 10**finer
+    rounded = math.floor(Fraction(value) / step + Fraction(1, 2)) * step / printed.scale
+    return f"{float(rounded):.{places(step / printed.scale)}f}"
 
 
 def _digit_swap(printed: Printed, exact: Fraction | int) -> bool:
@@ -60,13 +62,13 @@ def _digit_swap(printed: Printed, exact: Fraction | int) -> bool:
 
 
 def _truncated(printed: Printed, exact: Fraction | int) -> bool:
-    step = Fraction(printed.scale, 10**printed.decimals)
+    step = printed.step
     return math.floor(Fraction(exact) / step) * step == printed.value
 
 
 def _double_rounded(printed: Printed, exact: Fraction | int) -> bool:
     """Rounded half up to one more decimal first, then to the printed precision."""
-    finer = Fraction(printed.scale, 10 ** (printed.decimals + 1))
+    finer = printed.step / 10
     once = math.floor(Fraction(exact) / finer + Fraction(1, 2)) * finer
     return not printed.rounds(exact) and printed.rounds(once)
 
@@ -162,7 +164,7 @@ def _precision(
             "does not hold",
             f"reproduced by rounding twice: "
             f"{_at_precision(printed, exact)} at the printed precision, but "
-            f"{float(Fraction(exact) / printed.scale):.1f} rounds up",
+            f"{_at_precision(printed, exact, finer=1)} rounds up",
             True,
         )
     return None
@@ -454,6 +456,7 @@ _SCALES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9}
 _WHATS = ("macs", "flops", "params", "top1")
 _PUBLISHED_KEYS = {
     "what", "printed", "scale", "source", "alpha", "resolution", "options", "conventions", "note",
+    "digits",
 }  # fmt: skip
 
 
@@ -470,6 +473,12 @@ def _figure(net: Any, what: str) -> int:
         return int(net.params)
     macs = int(total.macs) + int(total.adds)
     return 2 * int(total.macs) + int(total.adds) if what == "flops" else macs
+
+
+def _figure_of(layer: Any, what: str) -> int:
+    """One layer's share of :func:`_figure` (MACs or FLOPs; its adds count once)."""
+    macs, adds = int(layer.total.macs), int(layer.total.adds)
+    return 2 * macs + adds if what == "flops" else macs + adds
 
 
 def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) -> list[Alternative]:
@@ -508,7 +517,20 @@ def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) ->
         ]
         return [Alternative(words, recount(**options)) for words, options in tried]
     double = "FLOPs (2 x MACs) printed as mult-adds" if what == "macs" else "mult-adds as FLOPs"
+    fully_connected = [layer for layer in net.layers if layer.kind == "fc"]
+    convolutions_only = (
+        [
+            Alternative(
+                "counting the convolutions only (the fully connected layers left out, as "
+                "papers of the time often did)",
+                exact - sum(_figure_of(layer, what) for layer in fully_connected),
+            )
+        ]
+        if len(fully_connected) > 1
+        else []
+    )
     return [
+        *convolutions_only,
         Alternative(f"as {double}", 2 * exact if what == "macs" else exact // 2),
         Alternative("without the classifier head", recount(head=False)),
         Alternative(
@@ -519,17 +541,11 @@ def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) ->
     ]
 
 
-def spec_claims(spec: Any) -> list[Claim]:
-    """Each cost figure a spec's ``[[published]]`` entries print, judged against the exact count
-    of that configuration under the source's conventions (the spec's own where it says none).
-
-    A mismatch is explained first by a convention that reproduces two or more figures of the
-    same source (ShuffleNet's Table 1 leaves out the classifier in every row), then by rounding
-    (truncation, rounding twice), and only then by a convention that reproduces that figure
-    alone. Accuracy entries (``what = "top1"``) are data for sweeps and plots, not cost claims."""
-    from ..nets.network import network
-
-    cells = []
+def spec_figures(spec: Any) -> list[tuple[dict[str, Any], Printed]]:
+    """A spec's published cost figures, each entry beside its number as printed (checked:
+    a bad entry is a :class:`~mobicost.nets.spec.SpecError` naming it). Accuracy entries
+    (``what = "top1"``) are checked but not returned: they are data for sweeps and plots."""
+    figures = []
     for index, entry in enumerate(spec.published):
         unknown = sorted(set(entry) - _PUBLISHED_KEYS)
         if unknown:
@@ -548,9 +564,32 @@ def spec_claims(spec: Any) -> list[Claim]:
             raise _published_error(
                 spec, index, f"printed = {printed_text!r} is not a number as printed"
             ) from None
+        digits = entry.get("digits")
+        if digits is not None and (type(digits) is not int or digits < 1):
+            raise _published_error(
+                spec, index, f"digits = {digits!r}; use a positive integer (significant digits)"
+            )
         if what == "top1":
             continue
         source = str(entry.get("source", spec.source))
+        printed = Printed(printed_text, _SCALES[scale], source, source, scale, digits)
+        figures.append((entry, printed))
+    return figures
+
+
+def spec_claims(spec: Any) -> list[Claim]:
+    """Each cost figure a spec's ``[[published]]`` entries print, judged against the exact count
+    of that configuration under the source's conventions (the spec's own where it says none).
+
+    A mismatch is explained first by a convention that reproduces two or more figures of the
+    same source (ShuffleNet's Table 1 leaves out the classifier in every row), then by rounding
+    (truncation, rounding twice), and only then by a convention that reproduces that figure
+    alone."""
+    from ..nets.network import network
+
+    cells = []
+    for entry, printed in spec_figures(spec):
+        what, source = entry["what"], printed.source
         net = network(
             spec,
             alpha=entry.get("alpha"),
@@ -558,7 +597,6 @@ def spec_claims(spec: Any) -> list[Claim]:
             options=entry.get("options"),
             **entry.get("conventions", {}),
         )
-        printed = Printed(printed_text, _SCALES[scale], source, source, scale)
         label = {"macs": "mult-adds", "flops": "FLOPs", "params": "parameters"}[what]
         exact = _figure(net, what)
         holds = printed.rounds(exact)  # only a mismatch needs other conventions tried
