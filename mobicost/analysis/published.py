@@ -224,3 +224,89 @@ SLIM_MODELS: tuple[PublishedModel, ...] = tuple(
     for alpha, (params, cells) in _SLIM_GRID.items()
     for res, macs in cells.items()
 )
+
+# --- Tables 10 to 14: MobileNet on other tasks ---------------------------------------------------
+
+#: The sources of the paper's application tables, in its order (sections 4.3 to 4.7). Their
+#: MobileNet figures are ``[[published]]`` entries of the specs that build those networks
+#: (``mobilenet-v1``, ``facenet-mobilenet``, ``ssd-mobilenet-v1``, ``faster-rcnn-mobilenet-v1``),
+#: judged by ``check``.
+APPLICATION_TABLES: tuple[str, ...] = tuple(f"{PAPER}, Table {n}" for n in range(10, 15))
+
+
+@dataclass(frozen=True)
+class Uncosted:
+    """A figure of Tables 10 to 14 that mobicost cannot cost as layers, and why."""
+
+    model: str
+    what: str  #: "mult-adds" or "parameters"
+    printed: Printed
+    reason: str
+
+
+_INCEPTION_V3 = (
+    "Inception V3 (Szegedy et al. 2015) is not in the library: no spec builds it, so nothing "
+    "was tried"
+)
+_NO_ARCHITECTURE = "its architecture is not published: nothing to build"
+_PROPOSALS = (
+    "no spec builds Faster R-CNN on this backbone (faster-rcnn-mobilenet-v1 builds it on "
+    "MobileNet), so nothing was tried"
+)
+_BACKBONE = "its backbone ({}) is not in the library: no spec builds it, so nothing was tried"
+
+
+def _uncosted(
+    table: str, model: str, macs: str, macs_scale: int, params: str, reason: str
+) -> tuple[Uncosted, Uncosted]:
+    return (
+        Uncosted(model, "mult-adds", Printed(macs, macs_scale, table), reason),
+        Uncosted(model, "parameters", Printed(params, 10**6, table), reason),
+    )
+
+
+#: The figures of Tables 10 to 14 for networks mobicost does not build, as the paper prints them
+#: (arXiv 1704.04861v1, sections 4.3-4.7).
+UNCOSTED: tuple[Uncosted, ...] = (
+    *_uncosted("Table 10", "Inception V3 (Stanford Dogs)", "5000", 10**6, "23.2", _INCEPTION_V3),
+    *_uncosted(
+        "Table 11",
+        "PlaNet, Inception V3 (geolocation; section 4.4's text)",
+        "5.74",
+        10**9,
+        "52",
+        _INCEPTION_V3,
+    ),
+    *_uncosted(
+        "Table 12",
+        "Face attribute baseline (in-house; the text says 75M parameters)",
+        "1600",
+        10**6,
+        "7.5",
+        _NO_ARCHITECTURE,
+    ),
+    *_uncosted(
+        "Table 13",
+        "SSD 300, deeplab-VGG",
+        "34.9",
+        10**9,
+        "33.1",
+        _BACKBONE.format("DeepLab's VGG-16"),
+    ),
+    *_uncosted(
+        "Table 13", "SSD 300, Inception V2", "3.8", 10**9, "13.7", _BACKBONE.format("Inception V2")
+    ),
+    *_uncosted("Table 13", "Faster-RCNN 300, VGG", "64.3", 10**9, "138.5", _PROPOSALS),
+    *_uncosted("Table 13", "Faster-RCNN 300, Inception V2", "118.2", 10**9, "13.3", _PROPOSALS),
+    *_uncosted("Table 13", "Faster-RCNN 600, VGG", "149.6", 10**9, "138.5", _PROPOSALS),
+    *_uncosted("Table 13", "Faster-RCNN 600, Inception V2", "129.6", 10**9, "13.3", _PROPOSALS),
+    *_uncosted(
+        "Table 14",
+        "FaceNet (Schroff et al. 2015, NN2)",
+        "1600",
+        10**6,
+        "7.5",
+        "FaceNet's Inception network (NN2) is not in the library: no spec builds it, so "
+        "nothing was tried",
+    ),
+)
