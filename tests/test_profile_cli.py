@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.requires("torch")
@@ -63,7 +65,9 @@ def test_check_measure_judges_the_95_percent_claim_in_time(run, monkeypatch):
         "measure_layers",
         lambda net, **options: real(net, **{**options, "repeats": 1, "min_time": 0.001}),
     )
-    data = run.json("check", "--source", "paper", "--measure", "--threads", "1")
+    # exit 1: the paper's Tables 10-14 hold figures nothing costs or reproduces
+    args = ("check", "--source", "paper", "--measure", "--threads", "1", "-f", "json")
+    data = json.loads(run(*args, code=1).stdout)
     [claim] = [row for row in data["rows"] if "(measured)" in row["claim"]]
     assert claim["printed"] == "95%" and claim["explained"] is True
     assert "of the layers' time" in claim["explanation"] and "94.86%" in claim["explanation"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
@@ -21,9 +21,11 @@ from ..exact import decimal_text
 from ..nets.network import Network, mobilenet_v1, model
 from . import published
 from .compare import compare_layer
-from .published import PAPER, Printed
+from .published import PAPER, Printed, places
 
-Verdict = Literal["holds", "holds within printed precision", "does not hold", "paper typo"]
+Verdict = Literal[
+    "holds", "holds within printed precision", "does not hold", "paper typo", "not costed"
+]
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,11 @@ def _unit(printed: Printed) -> str:
     return printed.unit
 
 
-def _at_precision(printed: Printed, value: Fraction | int) -> str:
-    step = Fraction(printed.scale, 10**printed.decimals)
-    return f"{float(math.floor(Fraction(value) / step + Fraction(1, 2)) * step / printed.scale):.{printed.decimals}f}"  # noqa: E501
+def _at_precision(printed: Printed, value: Fraction | int, finer: int = 0) -> str:
+    """``value`` rounded half up to the printed precision (``finer`` places beyond it)."""
+    step = printed.step / 10**finer
+    rounded = math.floor(Fraction(value) / step + Fraction(1, 2)) * step / printed.scale
+    return f"{float(rounded):.{places(step / printed.scale)}f}"
 
 
 def _digit_swap(printed: Printed, exact: Fraction | int) -> bool:
@@ -60,13 +64,13 @@ def _digit_swap(printed: Printed, exact: Fraction | int) -> bool:
 
 
 def _truncated(printed: Printed, exact: Fraction | int) -> bool:
-    step = Fraction(printed.scale, 10**printed.decimals)
+    step = printed.step
     return math.floor(Fraction(exact) / step) * step == printed.value
 
 
 def _double_rounded(printed: Printed, exact: Fraction | int) -> bool:
     """Rounded half up to one more decimal first, then to the printed precision."""
-    finer = Fraction(printed.scale, 10 ** (printed.decimals + 1))
+    finer = printed.step / 10
     once = math.floor(Fraction(exact) / finer + Fraction(1, 2)) * finer
     return not printed.rounds(exact) and printed.rounds(once)
 
@@ -162,7 +166,7 @@ def _precision(
             "does not hold",
             f"reproduced by rounding twice: "
             f"{_at_precision(printed, exact)} at the printed precision, but "
-            f"{float(Fraction(exact) / printed.scale):.1f} rounds up",
+            f"{_at_precision(printed, exact, finer=1)} rounds up",
             True,
         )
     return None
@@ -437,23 +441,33 @@ def scaling_claims() -> list[Claim]:
 
 
 def claims() -> list[Claim]:
-    """Every claim, in the paper's order, then the TF-Slim table."""
+    """Every claim of the paper, in its order (Tables 10 to 14 last), then the TF-Slim table."""
+    return [
+        *paper_claims(),
+        *network_claims(published.SLIM_MODELS),
+    ]
+
+
+def paper_claims() -> list[Claim]:
+    """The MobileNet paper's claims, in its order: sections 3 and 4, Tables 2 to 14."""
     return [
         *separable_claims(),
         *share_claims(),
         *table_3_claims(),
         *network_claims(published.PAPER_MODELS),
         *scaling_claims(),
-        *network_claims(published.SLIM_MODELS),
+        *application_claims(),
     ]
 
 
 # --- any network's published figures ----------------------------------------------------------
 
+_RESOLUTIONS = (224, 192, 160, 128)  #: the MobileNet paper's resolutions, for a misprinted label
 _SCALES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9}
 _WHATS = ("macs", "flops", "params", "top1")
 _PUBLISHED_KEYS = {
     "what", "printed", "scale", "source", "alpha", "resolution", "options", "conventions", "note",
+    "digits", "runs",
 }  # fmt: skip
 
 
@@ -463,33 +477,106 @@ def _published_error(spec: Any, index: int, problem: str) -> Exception:
     return SpecError(f"{spec.where(f'published[{index}]')}: {problem}")
 
 
-def _figure(net: Any, what: str) -> int:
-    """A network's count of ``what``: MACs, FLOPs (2 x MACs) or parameters."""
+def _figure(net: Any, what: str, runs: dict[str, int] | None = None) -> int:
+    """A network's count of ``what``: MACs, FLOPs (2 x MACs) or parameters. ``runs`` counts a
+    node and every layer computed from it that many times (Faster R-CNN's second stage, once
+    per region proposal); parameters are shared between runs."""
     total = net.total
     if what == "params":
         return int(net.params)
     macs = int(total.macs) + int(total.adds)
-    return 2 * int(total.macs) + int(total.adds) if what == "flops" else macs
+    once = 2 * int(total.macs) + int(total.adds) if what == "flops" else macs
+    return once + sum(
+        (count - 1) * sum(_figure_of(layer, what) for layer in _downstream(net, root))
+        for root, count in (runs or {}).items()
+    )
+
+
+def _downstream(net: Any, root: str) -> list[Any]:
+    """The layer named ``root`` and every layer computed from it."""
+    reached = {root}
+    layers = []
+    for layer in net.layers:
+        if layer.name == root or reached.intersection(layer.node.inputs):
+            reached.add(layer.name)
+            layers.append(layer)
+    return layers
+
+
+def _figure_of(layer: Any, what: str) -> int:
+    """One layer's share of :func:`_figure` (MACs or FLOPs; its adds count once)."""
+    macs, adds = int(layer.total.macs), int(layer.total.adds)
+    return 2 * macs + adds if what == "flops" else macs + adds
 
 
 def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) -> list[Alternative]:
     """Other ways of counting the same network, each a convention seen in the wild."""
     from ..nets.network import network
 
-    def recount(**conventions: Any) -> int:
+    runs = entry.get("runs")
+
+    def recount(options: dict[str, str] | None = None, **conventions: Any) -> int:
         merged = {**entry.get("conventions", {}), **conventions}
         return _figure(
             network(
                 spec,
                 alpha=entry.get("alpha"),
                 resolution=entry.get("resolution"),
-                options=entry.get("options"),
+                options={**entry.get("options", {}), **(options or {})},
                 **merged,
             ),
             what,
+            runs,
         )
 
-    exact = _figure(net, what)
+    exact = _figure(net, what, runs)
+    chosen = [  # the options the source leaves unsaid, at each other value
+        Alternative(f"with {option.name} = {value}", recount(options={option.name: value}))
+        for option in spec.options.values()
+        if option.name not in entry.get("options", {})
+        for value in option.values
+        if value != option.default
+    ]
+    given = {**entry.get("conventions", {})}.get("classes")
+    reused = (
+        [
+            Alternative(
+                f"with {spec.classes} classes (the {spec.classes}-class network's figure reused)",
+                recount(classes=spec.classes),
+            )
+        ]
+        if given is not None and given != spec.classes
+        else []
+    )
+    resolution = net.resolution
+    relabelled = [
+        Alternative(
+            f"with the row's resolution misprinted: the count at {other} instead of {resolution}",
+            _figure(
+                network(
+                    spec,
+                    alpha=entry.get("alpha"),
+                    resolution=other,
+                    options=entry.get("options"),
+                    **entry.get("conventions", {}),
+                ),
+                what,
+                runs,
+            ),
+        )
+        for other in _RESOLUTIONS
+        if other != resolution and what != "params"
+    ]
+    misprinted_unit = (
+        [
+            Alternative(
+                "with its unit misprinted (M for G: a thousandth of the count)",
+                Fraction(exact, 1000),
+            )
+        ]
+        if entry.get("scale") == "M"
+        else []
+    )
     if what == "params":
         tried: list[tuple[str, dict[str, Any]]] = [
             (
@@ -506,10 +593,32 @@ def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) ->
             ("without the classifier head", {"head": False}),
             ("with 1001 classes (TF-Slim)", {"classes": 1001}),
         ]
-        return [Alternative(words, recount(**options)) for words, options in tried]
+        return [
+            *reused,
+            *(Alternative(words, recount(**options)) for words, options in tried),
+            *chosen,
+            *misprinted_unit,
+        ]
     double = "FLOPs (2 x MACs) printed as mult-adds" if what == "macs" else "mult-adds as FLOPs"
+    fully_connected = [layer for layer in net.layers if layer.kind == "fc"]
+    convolutions_only = (
+        [
+            Alternative(
+                "counting the convolutions only (the fully connected layers left out, as "
+                "papers of the time often did)",
+                exact - sum(_figure_of(layer, what) for layer in fully_connected),
+            )
+        ]
+        if len(fully_connected) > 1 and not runs
+        else []
+    )
     return [
+        *reused,
+        *chosen,
+        *convolutions_only,
+        *misprinted_unit,
         Alternative(f"as {double}", 2 * exact if what == "macs" else exact // 2),
+        *relabelled,
         Alternative("without the classifier head", recount(head=False)),
         Alternative(
             "counting pooling, activation and element-wise operations as well",
@@ -519,17 +628,11 @@ def _spec_alternatives(spec: Any, entry: dict[str, Any], what: str, net: Any) ->
     ]
 
 
-def spec_claims(spec: Any) -> list[Claim]:
-    """Each cost figure a spec's ``[[published]]`` entries print, judged against the exact count
-    of that configuration under the source's conventions (the spec's own where it says none).
-
-    A mismatch is explained first by a convention that reproduces two or more figures of the
-    same source (ShuffleNet's Table 1 leaves out the classifier in every row), then by rounding
-    (truncation, rounding twice), and only then by a convention that reproduces that figure
-    alone. Accuracy entries (``what = "top1"``) are data for sweeps and plots, not cost claims."""
-    from ..nets.network import network
-
-    cells = []
+def spec_figures(spec: Any) -> list[tuple[dict[str, Any], Printed]]:
+    """A spec's published cost figures, each entry beside its number as printed (checked:
+    a bad entry is a :class:`~mobicost.nets.spec.SpecError` naming it). Accuracy entries
+    (``what = "top1"``) are checked but not returned: they are data for sweeps and plots."""
+    figures = []
     for index, entry in enumerate(spec.published):
         unknown = sorted(set(entry) - _PUBLISHED_KEYS)
         if unknown:
@@ -548,9 +651,41 @@ def spec_claims(spec: Any) -> list[Claim]:
             raise _published_error(
                 spec, index, f"printed = {printed_text!r} is not a number as printed"
             ) from None
+        digits = entry.get("digits")
+        if digits is not None and (type(digits) is not int or digits < 1):
+            raise _published_error(
+                spec, index, f"digits = {digits!r}; use a positive integer (significant digits)"
+            )
+        runs = entry.get("runs", {})
+        if not isinstance(runs, dict) or any(
+            type(n) is not int or n < 1 or not isinstance(root, str) for root, n in runs.items()
+        ):
+            raise _published_error(
+                spec, index, f"runs = {runs!r}; use {{ layer = count }}, a positive count"
+            )
         if what == "top1":
             continue
         source = str(entry.get("source", spec.source))
+        printed = Printed(printed_text, _SCALES[scale], source, source, scale, digits)
+        figures.append((entry, printed))
+    return figures
+
+
+def spec_claims(spec: Any, sources: Callable[[str], bool] | None = None) -> list[Claim]:
+    """Each cost figure a spec's ``[[published]]`` entries print, judged against the exact count
+    of that configuration under the source's conventions (the spec's own where it says none).
+
+    A mismatch is explained first by a convention that reproduces two or more figures of the
+    same source (ShuffleNet's Table 1 leaves out the classifier in every row), then by rounding
+    (truncation, rounding twice), and only then by a convention that reproduces that figure
+    alone. ``sources``, where given, picks the figures to judge by their source."""
+    from ..nets.network import network
+
+    cells = []
+    for entry, printed in spec_figures(spec):
+        if sources is not None and not sources(printed.source):
+            continue
+        what, source = entry["what"], printed.source
         net = network(
             spec,
             alpha=entry.get("alpha"),
@@ -558,9 +693,11 @@ def spec_claims(spec: Any) -> list[Claim]:
             options=entry.get("options"),
             **entry.get("conventions", {}),
         )
-        printed = Printed(printed_text, _SCALES[scale], source, source, scale)
         label = {"macs": "mult-adds", "flops": "FLOPs", "params": "parameters"}[what]
-        exact = _figure(net, what)
+        runs = entry.get("runs")
+        if runs and what != "params":
+            label += ", " + ", ".join(f"{root} and after x {n}" for root, n in runs.items())
+        exact = _figure(net, what, runs)
         holds = printed.rounds(exact)  # only a mismatch needs other conventions tried
         alternatives = [] if holds else _spec_alternatives(spec, entry, what, net)
         cells.append((f"{net.name}: {label}", source, printed, exact, alternatives))
@@ -583,17 +720,57 @@ def spec_claims(spec: Any) -> list[Claim]:
     return claims
 
 
+def _application(source: str) -> bool:
+    """Whether a figure is one of the MobileNet paper's Tables 10 to 14 (sections 4.3-4.7)."""
+    return source in published.APPLICATION_TABLES
+
+
 @functools.cache
 def _library_claims() -> tuple[Claim, ...]:
     from ..nets.library import load, names
 
-    return tuple(claim for name in names() for claim in spec_claims(load(name)))
+    return tuple(
+        claim
+        for name in names()
+        for claim in spec_claims(load(name), lambda source: not _application(source))
+    )
 
 
 def library_claims() -> list[Claim]:
     """The published figures of every built-in network beyond the MobileNet paper's own tables
     (judged once per process: the built-ins do not change)."""
     return list(_library_claims())
+
+
+def _not_costed(figure: published.Uncosted) -> Claim:
+    shown = f"{figure.printed.text}{figure.printed.unit}"
+    return Claim(
+        f"{figure.model}: {figure.what}",
+        f"{PAPER}, {figure.printed.table}",
+        shown,
+        "not built",  #: no count: the library builds no such network
+        "not costed",
+        f"unexplained: not costed, {figure.reason}",
+        False,
+    )
+
+
+@functools.cache
+def _application_claims() -> tuple[Claim, ...]:
+    from ..nets.library import load, names
+
+    judged = [claim for name in names() for claim in spec_claims(load(name), _application)]
+    claims = [*judged, *(_not_costed(figure) for figure in published.UNCOSTED)]
+    order = {table: k for k, table in enumerate(published.APPLICATION_TABLES)}
+    return tuple(sorted(claims, key=lambda claim: order[claim.source]))
+
+
+def application_claims() -> list[Claim]:
+    """The MobileNet paper's Tables 10 to 14: MobileNet on other tasks (fine-grained dogs,
+    geolocation, face attributes, COCO detection, face embeddings). Each figure of a network
+    the library builds is judged from its spec's ``[[published]]`` entry (``mobilenet-v1``,
+    ``facenet-mobilenet``, ``ssd-mobilenet-v1``); the rest are listed as not costed, with why."""
+    return list(_application_claims())
 
 
 def measured_claims(timings: Any) -> list[Claim]:
