@@ -53,9 +53,12 @@ def require(module: str) -> None:
 
 def command_needs(args: Sequence[str]) -> tuple[str, ...]:
     """The extras a ``mobicost ARGS`` command line needs to run."""
+    needs: tuple[str, ...] = ()
     if args and (args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args)):
-        return ("torch",)
-    return ()
+        needs += ("torch",)
+    if "parquet" in args:
+        needs += ("pyarrow",)
+    return needs
 
 
 def marks_for(args: Sequence[str]) -> list[pytest.MarkDecorator]:

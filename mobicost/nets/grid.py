@@ -46,14 +46,25 @@ FIELDS = ("macs", "adds", "params")
 
 
 @dataclass(frozen=True)
+class Impossible:
+    """A width or a resolution no network can be built at, and why (the builder's error)."""
+
+    what: str  #: "alpha" or "resolution"
+    value: Fraction | int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Grid:
-    """Exact costs of every (alpha, resolution) cell: ``values[field][i, j]`` (numpy arrays,
-    int64 where no sum can overflow, Python integers otherwise)."""
+    """Exact costs of every possible (alpha, resolution) cell: ``values[field][i, j]`` (numpy
+    arrays, int64 where no sum can overflow, Python integers otherwise). ``alphas`` and
+    ``resolutions`` are those asked for less the ``impossible`` ones, in the order given."""
 
     alphas: tuple[Fraction, ...]
     resolutions: tuple[int, ...]
     values: Mapping[str, Any]
     direct: int  #: networks built to cost the grid
+    impossible: tuple[Impossible, ...] = ()
 
 
 def _vectors(net: Network) -> dict[str, list[int]]:
@@ -111,63 +122,104 @@ def cost_grid(
         resized = _resized(network, resolution) if resizable else None
         return resized or net(network.alpha, resolution)
 
-    reference = resolutions[0]
+    # widths are tried at the largest resolution (a small one may be impossible for them all),
+    # resolutions at each group's first width; what cannot be built is left out, and said
+    anchor = max(range(len(resolutions)), key=lambda j: resolutions[j])
+    impossible: list[Impossible] = []
     built = 0
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     firsts: dict[tuple[tuple[str, str], ...], Network] = {}  # each group's first width
-    by_alpha: list[tuple[dict[str, list[int]], dict[str, int]]] = []  # its vectors and sizes
+    by_alpha: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}  # vectors, sizes
     for done, alpha in enumerate(alphas, 1):
-        network = net(alpha, reference)
+        try:
+            network = net(alpha, resolutions[anchor])
+        except MobicostError as error:
+            impossible.append(Impossible("alpha", alpha, str(error)))
+            continue
+        finally:
+            if progress is not None:
+                progress(done, len(alphas))
         built += 1
         signature = _signature(network)
         groups.setdefault(signature, []).append(done - 1)
         firsts.setdefault(signature, network)
-        by_alpha.append((_vectors(network), tensor_bytes(network, workload)))
-        if progress is not None:
-            progress(done, len(alphas))
+        by_alpha[done - 1] = (_vectors(network), tensor_bytes(network, workload))
 
-    parts = []  # each group's members and their cells
-    for signature, members in groups.items():
-        first = firsts[signature]
-        across_vectors, across_sizes = [by_alpha[members[0]][0]], [by_alpha[members[0]][1]]
-        for resolution in resolutions[1:]:
-            network = at(first, resolution)
+    across: dict[tuple[tuple[str, str], ...], dict[int, Network]] = {}
+    bad: dict[int, str] = {}
+    for signature in groups:
+        across[signature] = {}
+        for j, resolution in enumerate(resolutions):
+            if j == anchor or j in bad:
+                continue
+            try:
+                network = at(firsts[signature], resolution)
+            except MobicostError as error:
+                bad[j] = str(error)
+                continue
             built += 1
             if _signature(network) != signature:
                 raise AssertionError("a resolution changed the layers")  # pragma: no cover
-            across_vectors.append(_vectors(network))
-            across_sizes.append(tensor_bytes(network, workload))
+            across[signature][j] = network
+    impossible += [Impossible("resolution", resolutions[j], bad[j]) for j in sorted(bad)]
+    kept_alphas = [i for i in range(len(alphas)) if i in by_alpha]
+    kept = [j for j in range(len(resolutions)) if j not in bad]
+    if not kept_alphas or not kept:
+        raise MobicostError(
+            f"no configuration can be built: {impossible[0].reason}"
+            + (f" (and {len(impossible) - 1:,} more like it)" if len(impossible) > 1 else "")
+        )
+    row_of = {i: k for k, i in enumerate(kept_alphas)}
+
+    parts = []  # each group's members (rows of the kept grid) and their cells
+    for signature, members in groups.items():
+        first = firsts[signature]
+        across_vectors, across_sizes = [], []
+        for j in kept:
+            if j == anchor:
+                across_vectors.append(by_alpha[members[0]][0])
+                across_sizes.append(by_alpha[members[0]][1])
+            else:
+                across_vectors.append(_vectors(across[signature][j]))
+                across_sizes.append(tensor_bytes(across[signature][j], workload))
         columns = {name: [v[name] for v in across_vectors] for name in FIELDS}
         rows = {name: [by_alpha[i][0][name] for i in members] for name in FIELDS}
         cells = {name: _product(rows[name], columns[name], rows[name][0]) for name in FIELDS}
         exact = True
-        if len(members) > 1 and len(resolutions) > 1:
-            check = _vectors(net(alphas[members[-1]], resolutions[-1]))
+        if len(members) > 1 and len(kept) > 1:
+            last = kept[-1] if kept[-1] != anchor else kept[0]
+            check = _vectors(net(alphas[members[-1]], resolutions[last]))
             built += 1
-            exact = all(cells[name][-1, -1] == sum(check[name]) for name in FIELDS)
+            exact = all(cells[name][-1, kept.index(last)] == sum(check[name]) for name in FIELDS)
         if not exact:  # cell by cell
             for k, i in enumerate(members):
-                for j, resolution in enumerate(resolutions):
-                    direct = _vectors(net(alphas[i], resolution))
+                for column, j in enumerate(kept):
+                    direct = _vectors(net(alphas[i], resolutions[j]))
                     built += 1
                     for name in FIELDS:
-                        cells[name][k, j] = sum(direct[name])
+                        cells[name][k, column] = sum(direct[name])
         _, held = live_sets(first, workload)
         cells["peak_bytes"] = _peaks([by_alpha[i][1] for i in members], across_sizes, held)
-        parts.append((members, cells))
+        parts.append(([row_of[i] for i in members], cells))
 
     # int64 where every group's sums are (each below 2**62, by the bound that chose int64)
     fits = all(cells[name].dtype == numpy.int64 for _, cells in parts for name in cells)
     values = {
-        name: numpy.zeros((len(alphas), len(resolutions)), dtype=numpy.int64 if fits else object)
+        name: numpy.zeros((len(kept_alphas), len(kept)), dtype=numpy.int64 if fits else object)
         for name in (*FIELDS, "peak_bytes")
     }
-    for members, cells in parts:
+    for where, cells in parts:
         for name in values:
-            values[name][members, :] = cells[name]
+            values[name][where, :] = cells[name]
     if not fits and max(int(values[name].max()) for name in values) < 2**62:
         values = {name: values[name].astype(numpy.int64) for name in values}
-    return Grid(tuple(alphas), tuple(resolutions), values, built)
+    return Grid(
+        tuple(alphas[i] for i in kept_alphas),
+        tuple(resolutions[j] for j in kept),
+        values,
+        built,
+        tuple(impossible),
+    )
 
 
 def _resized(network: Network, resolution: int) -> Network | None:
