@@ -17,6 +17,7 @@ that is columnar (a sweep's, which has numpy loaded already).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -206,9 +207,14 @@ def _flat_or_none(column: Data | None, spec: Column, n: int) -> Any:
 
 def _matrix(texts: Sequence[str]) -> Any:
     """Texts as a NUL-padded ``uint8`` matrix, one row each."""
-    encoded = [t.encode("utf-8") for t in texts]
-    width = max((len(e) for e in encoded), default=0) or 1
-    return numpy.asarray(encoded, dtype=f"S{width}").view(numpy.uint8).reshape(len(encoded), width)
+    if not texts:
+        return numpy.zeros((0, 1), dtype=numpy.uint8)
+    try:
+        array = numpy.asarray(texts, dtype="S")  # numpy encodes ASCII itself, in C
+    except UnicodeEncodeError:
+        array = numpy.asarray([t.encode("utf-8") for t in texts], dtype="S")
+    width = array.dtype.itemsize
+    return array.view(numpy.uint8).reshape(len(texts), width)
 
 
 def _digits(values: Any) -> Any | None:
@@ -217,18 +223,49 @@ def _digits(values: Any) -> Any | None:
     if values.dtype == object or len(values) == 0 or int(values.min()) < 0:
         return None
     width = len(str(int(values.max())))
-    out = numpy.zeros((len(values), width), dtype=numpy.uint8)
+    out = numpy.empty((width, len(values)), dtype=numpy.uint8)  # a digit position a row
     rest = values.astype(numpy.int64, copy=True)
     for position in range(width - 1, -1, -1):
-        digit = rest % 10
-        shown = (rest > 0) | (position == width - 1)
-        out[:, position] = numpy.where(shown, digit + 48, 0)
-        rest //= 10
-    return out
+        shown = rest > 0
+        rest, digit = numpy.divmod(rest, 10)
+        digit += 48
+        if position != width - 1:
+            digit *= shown  # a leading zero is padding
+        out[position] = digit
+    return out.T
 
 
-def _coded(column: Coded, texts: Sequence[str]) -> Any:
-    return _matrix(texts)[column.codes]
+def _coded(column: Coded, texts: Sequence[str] | Any) -> Any:
+    table = texts if isinstance(texts, numpy.ndarray) else _matrix(texts)
+    return table[column.codes]
+
+
+class _Tables:
+    """Each distinct-value table's texts, made once for all the chunks (a chunk's columns hold
+    the same value tuples)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, str], tuple[tuple[object, ...], Any]] = {}
+
+    def get(self, values: tuple[object, ...], key: str, make: Callable[[], Any]) -> Any:
+        """``make()`` for these values, made on the first chunk."""
+        held = self._made.get((id(values), key))
+        if held is None or held[0] is not values:
+            held = (values, make())
+            self._made[(id(values), key)] = held
+        return held[1]
+
+
+def _name_part(values: tuple[object, ...]) -> Any:
+    """A name's part in CSV: its texts' matrix, or None where one must be quoted."""
+    from .formats import _flat
+
+    texts = [str(_flat(str(v))) for v in values]
+    return _matrix(texts) if all(_csv_field(text) == text for text in texts) else None
+
+
+def _json_name_part(values: tuple[object, ...], ascii: bool) -> Any:
+    return _matrix([json.dumps(str(v), ensure_ascii=ascii)[1:-1] for v in values])
 
 
 def _csv_field(value: object) -> str:
@@ -239,17 +276,26 @@ def _csv_field(value: object) -> str:
     return out.getvalue()[: -len(",0\r\n")]
 
 
-def _csv_column(column: Data, kind: Kind) -> Any:
+def _csv_column(column: Data, kind: Kind, tables: _Tables) -> Any:
     from .formats import _flat
 
     if isinstance(column, Coded):
-        return _coded(column, [_csv_field(_flat(v, kind)) for v in column.values])
+        return _coded(
+            column,
+            tables.get(
+                column.values,
+                f"csv {kind}",
+                lambda: _matrix([_csv_field(_flat(v, kind)) for v in column.values]),
+            ),
+        )
     if isinstance(column, Joined):
-        parts = [[str(_flat(str(v))) for v in part.values] for part in column.parts]
-        if all(_csv_field(text) == text for texts in parts for text in texts):
+        parts = [
+            tables.get(part.values, "csv name", functools.partial(_name_part, part.values))
+            for part in column.parts
+        ]
+        if all(part is not None for part in parts):
             return numpy.concatenate(
-                [_coded(part, texts) for part, texts in zip(column.parts, parts, strict=True)],
-                axis=1,
+                [_coded(p, table) for p, table in zip(column.parts, parts, strict=True)], axis=1
             )
         return _matrix([_csv_field(t) for t in _texts(column, _flat)])
     if isinstance(column, Quotient):
@@ -267,10 +313,18 @@ def _constant(text: str, n: int) -> Any:
     return numpy.broadcast_to(data, (n, len(data)))
 
 
-def _join(pieces: list[Any]) -> bytes:
-    """The rows of the pieces (matrices and constants, each ``n`` rows) side by side, padding
-    dropped: the chunk's bytes."""
-    matrix = numpy.concatenate(pieces, axis=1)
+def _join(pieces: list[Any], n: int) -> bytes:
+    """The rows of the pieces (``uint8`` matrices of ``n`` rows, and texts that every row
+    holds) side by side, padding dropped: the chunk's bytes."""
+    merged: list[Any] = []
+    for piece in pieces:  # a run of texts is one constant
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    matrix = numpy.concatenate(
+        [_constant(p, n) if isinstance(p, str) else p for p in merged if len(p)], axis=1
+    )
     flat = matrix.ravel()
     data: bytes = flat[flat != 0].tobytes()
     return data
@@ -283,31 +337,58 @@ def csv_chunks(report: Report, rows: Columnar) -> Iterator[bytes]:
     yield (",".join(_csv_field(key) for key in _columns(report)) + "\r\n").encode("ascii")
     context = "".join(_csv_field(_flat(value)) + "," for value in report.context.values())
     columns = [c for c in report.machine_columns if c.key not in report.context]
+    tables = _Tables()
     for start, stop in spans(rows.length):
         n = stop - start
         data = rows.chunk(start, stop)
-        pieces = [_constant(context, n)] if context else []
+        pieces: list[Any] = []
         for index, column in enumerate(columns):
             if index:
-                pieces.append(_constant(",", n))
+                pieces.append(",")
             value = data.get(column.key)
             if value is not None:
-                pieces.append(_csv_column(value, column.kind))
-        pieces.append(_constant("\r\n", n))
-        yield _join(pieces)
+                pieces.append(_csv_column(value, column.kind, tables))
+        # each row ends in a line feed alone here; the context that starts every row goes in
+        # with the CR after the fact, one bytes.replace rather than 80 bytes a row to compact
+        pieces.append("\n")
+        text = _join(pieces, n)
+        if text.count(b"\n") == n:
+            prefix = context.encode("ascii")
+            yield prefix + text[:-1].replace(b"\n", b"\r\n" + prefix) + b"\r\n"
+        else:  # a field holds a line feed of its own (quoted): the rows as they are
+            yield _join([context, *pieces[:-1], "\r\n"], n)
 
 
-def _json_column(column: Data, kind: Kind, *, exact: bool, ascii: bool) -> Any:
+def _json_column(column: Data, kind: Kind, tables: _Tables, *, exact: bool, ascii: bool) -> Any:
     from .formats import machine_value
 
     def dumps(value: object) -> str:  # as json.dumps(indent=2) writes it at a row's depth
         return json.dumps(value, indent=2, ensure_ascii=ascii).replace("\n", "\n      ")
 
     if isinstance(column, Coded):
-        return _coded(column, [dumps(machine_value(v, kind, exact=exact)) for v in column.values])
+        return _coded(
+            column,
+            tables.get(
+                column.values,
+                f"json {kind} {exact} {ascii}",
+                lambda: _matrix(
+                    [dumps(machine_value(v, kind, exact=exact)) for v in column.values]
+                ),
+            ),
+        )
     if isinstance(column, Joined):
         quote = numpy.full((_rows(column), 1), ord('"'), dtype=numpy.uint8)
-        inner = [_coded(part, [dumps(str(v))[1:-1] for v in part.values]) for part in column.parts]
+        inner = [
+            _coded(
+                part,
+                tables.get(
+                    part.values,
+                    f"json name {ascii}",
+                    functools.partial(_json_name_part, part.values, ascii),
+                ),
+            )
+            for part in column.parts
+        ]
         return numpy.concatenate([quote, *inner, quote], axis=1)
     if isinstance(column, Quotient):
         if exact:
@@ -350,21 +431,22 @@ def json_chunks(
         return
     yield (before + "[\n").encode("utf-8")
     columns = report.machine_columns
+    tables = _Tables()
     for start, stop in spans(rows.length):
         n = stop - start
         data = rows.chunk(start, stop)
-        pieces = [_constant("    {\n", n)]
+        pieces: list[Any] = ["    {\n"]
         for index, column in enumerate(columns):
             key = json.dumps(column.key, ensure_ascii=ascii)
-            pieces.append(_constant((",\n" if index else "") + f"      {key}: ", n))
+            pieces.append((",\n" if index else "") + f"      {key}: ")
             value = data.get(column.key)
             pieces.append(
-                _constant("null", n)
+                "null"
                 if value is None
-                else _json_column(value, column.kind, exact=exact, ascii=ascii)
+                else _json_column(value, column.kind, tables, exact=exact, ascii=ascii)
             )
-        pieces.append(_constant("\n    },\n", n))
-        text = _join(pieces)
+        pieces.append("\n    },\n")
+        text = _join(pieces, n)
         yield text[:-2] if stop == rows.length else text
     yield ("\n  ]" + after).encode("utf-8")
 
@@ -435,6 +517,47 @@ def _inferred(values: Sequence[object]) -> Any:
     return pyarrow.string()
 
 
+def _arrow_chunks(
+    report: Report, rows: Columnar, types: Mapping[str, Any]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A columnar report's chunks as Arrow arrays, the distinct-value columns taken from their
+    tables by Arrow and the names joined by Arrow (no Python string a row)."""
+    import pyarrow
+    import pyarrow.compute
+
+    from .formats import _flat
+
+    made: dict[tuple[int, str], tuple[tuple[object, ...], Any]] = {}
+
+    def table(values: tuple[object, ...], kind: Kind | None, type: Any) -> Any:
+        """The Arrow array of ``values`` (``kind`` None: parts of a name), made once."""
+        held = made.get((id(values), str(kind)))
+        if held is None or held[0] is not values:
+            flat = [_flat(str(v)) if kind is None else _flat(v, kind) for v in values]
+            held = (values, pyarrow.array(flat, type=type, from_pandas=True))
+            made[(id(values), str(kind))] = held
+        return held[1]
+
+    columns = [c for c in report.machine_columns if c.key not in report.context]
+    for start, stop in spans(rows.length):
+        data = rows.chunk(start, stop)
+        arrays: dict[str, Any] = {}
+        for c in columns:
+            column, type = data.get(c.key), types[c.key]
+            if column is None:
+                arrays[c.key] = pyarrow.nulls(stop - start, type=type)
+            elif isinstance(column, Coded):
+                arrays[c.key] = table(column.values, c.kind, type).take(column.codes)
+            elif isinstance(column, Joined):
+                parts = [
+                    table(p.values, None, pyarrow.string()).take(p.codes) for p in column.parts
+                ]
+                arrays[c.key] = pyarrow.compute.binary_join_element_wise(*parts, "")
+            else:
+                arrays[c.key] = flat_array(column, c.kind)
+        yield stop - start, arrays
+
+
 def parquet_chunks(report: Report) -> Iterator[bytes]:
     """The report's CSV table (the same columns, the same values: :func:`frame_columns`) as a
     Parquet file, a row group a chunk: counts int64, ratios and decimals float64 (null where
@@ -452,14 +575,14 @@ def parquet_chunks(report: Report) -> Iterator[bytes]:
         **{c.key: _arrow_type(None, c.kind) for c in columns},
     }
     if isinstance(report.rows, Columnar):
-        chunks: Iterable[tuple[int, Mapping[str, Any]]] = frame_columns(report, report.rows)
+        chunks: Iterable[tuple[int, Mapping[str, Any]]] = _arrow_chunks(report, report.rows, types)
     else:  # a few rows: their records, a text column typed by what it holds, as pandas does
         listed = records(report)
         values = {c.key: [r[c.key] for r in listed] for c in columns}
         for c in columns:
             if c.kind == "text":
                 types[c.key] = _inferred(values[c.key])
-        chunks = [(len(listed), {**context, **values})]
+        chunks = [(len(listed), values)]
     about = {
         "title": report.title,
         **{str(k): machine_value(v) for k, v in report.meta.items()},
@@ -474,7 +597,14 @@ def parquet_chunks(report: Report) -> Iterator[bytes]:
         for n, chunk in chunks:
             arrays = []
             for key in _columns(report):
-                column = [chunk[key]] * n if key in context else chunk[key]
+                if key in context:  # one value, every row
+                    scalar = pyarrow.scalar(context[key], type=types[key])
+                    arrays.append(pyarrow.repeat(scalar, n))
+                    continue
+                column = chunk[key]
+                if isinstance(column, pyarrow.Array):
+                    arrays.append(column)
+                    continue
                 if isinstance(column, numpy.ndarray) and column.dtype == object:
                     column = column.tolist()
                 try:  # NaN is null, as pandas reads an empty CSV field
