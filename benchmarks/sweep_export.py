@@ -11,7 +11,8 @@ kept); an export then writes every row to a file as ``mobicost sweep -f FORMAT -
 (mobicost.render.formats.write_output of render_chunks). pyarrow and pandas are given the same
 table (the sweep's DataFrame, built before their clock starts) and timed writing it alone. The
 networks row costs each built-in with a width multiplier on the same grid and divides by the
-configurations. Medians over ``--runs``; peak memory is the process's (ru_maxrss), whatever
+configurations (the networks whose width multiplier takes any value: ShuffleNets take their
+published widths only). Medians over ``--runs``; peak memory is the process's (ru_maxrss), whatever
 part of the work it came from. This is a script, not a test: nothing here asserts a time.
 """
 
@@ -126,7 +127,7 @@ def main() -> None:
         return
     from mobicost.nets.library import load, names
 
-    widths = [name for name in names() if load(name).width is not None]
+    widths = [name for name in names() if (w := load(name).width) is not None and w.values is None]
     per = {}
     for name in widths:
         runs = [measure("sweep", name, grid) for _ in range(args.runs)]
