@@ -61,13 +61,16 @@ def command_needs(args: Sequence[str]) -> tuple[str, ...]:
     """The extras a ``mobicost ARGS`` command line needs to run."""
     if not args:
         return ()
+    needs: tuple[str, ...] = ()
     if "--runtime" in args and args[args.index("--runtime") + 1 :][:1] == ["onnxruntime"]:
-        return ("onnx", "onnxruntime")
-    if args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args):
-        return ("torch",)
+        needs += ("onnx", "onnxruntime")
+    elif args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args):
+        needs += ("torch",)
     if args[0] == "export":
-        return ("onnx",)
-    return ()
+        needs += ("onnx",)
+    if "parquet" in args:
+        needs += ("pyarrow",)
+    return needs
 
 
 def marks_for(args: Sequence[str]) -> list[pytest.MarkDecorator]:

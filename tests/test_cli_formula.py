@@ -55,15 +55,18 @@ def test_latex_flag(run):
 
 
 def test_evaluate_table_3(run):
-    data = run.json(
-        "formula", "depthwise-separable", "--k", "3", "--m", "512", "--n", "512", "--size", "14"
-    )
+    shape = ("--k", "3", "--m", "512", "--n", "512", "--size", "14")
+    data = run.json("formula", "depthwise-separable", *shape)
+    exact = run.json("formula", "depthwise-separable", *shape, "--exact")
     rows = {(r["variant"], r["pass"]): r for r in data["rows"]}
     assert rows["standard", "standard 3x3"]["macs"] == 462_422_016
     assert rows["standard", "standard 3x3"]["params"] == 2_359_296
     assert rows["depthwise-separable", "total"]["macs"] == 52_283_392
     assert rows["depthwise-separable", "total"]["params"] == 266_752
-    assert rows["depthwise-separable", "total"]["macs_ratio"] == "521/4608"  # 1/512 + 1/9
+    assert rows["depthwise-separable", "total"]["macs_ratio"] == 521 / 4608  # 1/512 + 1/9
+    exact_rows = {(r["variant"], r["pass"]): r for r in exact["rows"]}
+    assert exact_rows["depthwise-separable", "total"]["macs_ratio"] == {"num": 521, "den": 4608}
+    assert exact_rows["standard", "standard 3x3"]["macs"] == 462_422_016  # integers stay so
     assert rows["depthwise-separable", "depthwise 3x3"]["macs_formula"] == "D_F**2*D_K**2*M"
     assert data["shape"]["output_size"] == 14
 
@@ -122,7 +125,7 @@ def test_evaluate_seed_003_valid_padding(run):
     rows = {r["variant"]: r for r in data["rows"]}
     assert rows["standard"]["macs"] == 8 * 8 * 9
     assert rows["spatial-separable"]["macs"] == (2 * 10 - 2) * (10 - 2) * 3
-    assert rows["spatial-separable"]["macs_ratio"] == "3/4"
+    assert rows["spatial-separable"]["macs_ratio"] == 0.75
 
 
 def test_ratio_depthwise_separable(run):

@@ -10,7 +10,7 @@ def test_sweep_default(run):
     assert data["evaluated"] == 16 and data["kept"] == 16
     assert data["rows"][0] == {
         "model": "1.0 MobileNet-224",
-        "alpha": "1.0",
+        "alpha": 1,
         "resolution": 224,
         "rho": 1,
         "macs": 568_740_352,
@@ -20,8 +20,8 @@ def test_sweep_default(run):
         "peak_bytes": (112 * 112 * 32 + 112 * 112 * 64) * 4,  # the first 1x1's input and output
         "weight_bytes": 4_209_088 * 4,
         "ratio": 1,
-        "top1_howard_et_al_2017": "70.6",
-        "top1_tf_slim_checkpoints": "70.9",
+        "top1_howard_et_al_2017": 70.6,
+        "top1_tf_slim_checkpoints": 70.9,
     }
     out = run("sweep").stdout
     assert "top-1 % (Howard et al. 2017)" in out and "0.5 MobileNet-160" in out
@@ -224,3 +224,20 @@ def test_a_binary_budget_is_a_bigger_budget(run):
     line = run.error("sweep", "--max-memory", "256Kb")
     assert "256KiB (= 262,144), 256K (= 256,000)" in line
     assert "300M, 2.5G" in run.error("sweep", "--max-macs", "256KiB")  # counts are not bytes
+
+
+def test_sweep_skips_impossible_widths_and_says_so(run):
+    """alpha 0.01 to 1.0 by 0.01 crosses MobileNet v1's impossible widths (int(alpha x 32) = 0
+    for alpha 0.01, 0.02, 0.03): they are skipped, counted and explained; a table at one of
+    them still fails, and so does a sweep with nothing left."""
+    out = run("sweep", "--alpha", "0.01:1.0:0.01", "--res", "224", "--top", "1").stdout
+    assert "97 configurations evaluated, 1 kept." in out
+    assert "Skipped 3 impossible configurations (alpha 0.01, 0.02, 0.03): " in out
+    data = run.json("sweep", "--alpha", "0.01:1.0:0.01", "--res", "224,128")
+    assert (data["evaluated"], data["kept"], data["skipped"]) == (194, 194, 6)
+    assert [item["alpha"] for item in data["impossible"]] == [0.01, 0.02, 0.03]
+    assert data["rows"][0]["alpha"] == 0.04
+    assert "leaves a 32-filter layer with no channels" in run.error("table", "--alpha", "0.01")
+    assert run.error("sweep", "--alpha", "0.01:0.03:0.01").startswith(
+        "Error: no configuration can be built: mobilenet-v1.toml:"
+    )

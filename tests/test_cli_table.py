@@ -67,7 +67,7 @@ def test_json_rows_add_up_to_totals(run):
         "activation_ops": False,
         "eltwise_ops": False,
     }
-    assert data["model"] == "0.5 MobileNet-160" and data["alpha"] == "1/2"
+    assert data["model"] == "0.5 MobileNet-160" and data["alpha"] == 0.5
     breakdown = data["breakdown"]["rows"]
     assert sum(row["params"] for row in breakdown) == data["totals"]["params"]
 

@@ -1,182 +1,192 @@
-"""mobicost export: any network as an ONNX model, written with the onnx package alone.
-
-The model is proved against PyTorch's real tensors: the very weights of the ONNX file are loaded
-into the module :func:`mobicost.nets.pytorch.to_torch` builds from the same graph (their names
-are its parameter names), and ONNX Runtime's output must equal PyTorch's, layer by layer; ONNX's
-own shape inference must give mobicost's shapes.
-"""
+"""Big sweeps exported as columns: the columnar writers (render/columns.py) write the very bytes
+the row-by-row renderers write; Parquet holds what the CSV holds; output streams stay bounded."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+
 import pytest
 
-import mobicost
-from mobicost.nets.network import network
+from mobicost.analysis.sweep import sweep
+from mobicost.nets.network import mobilenet_v1
+from mobicost.render import formats
+from mobicost.render.columns import CHUNK, Columnar
+from mobicost.render.reports import sweep_report
 
-#: every layer kind and padding the library uses, at small sizes: convolutions with 'same'
-#: (asymmetric) and explicit padding, depthwise and grouped ones, ceil-mode and padded pooling,
-#: adaptive pooling, SE with both gates, h-swish, ReLU6, residual adds, concats, splits, shuffles
-NETWORKS = [
-    ("mobilenet-v1", {"alpha": "0.25", "resolution": 65}),  # odd: asymmetric 'same' padding
-    ("mobilenet-v2", {"alpha": "0.5", "resolution": 64}),
-    ("mobilenet-v3-small", {"resolution": 96}),
-    ("mobilenet-v3-large", {"alpha": "0.75", "resolution": 64}),
-    ("shufflenet-v1", {"resolution": 64, "options": {"groups": "8"}}),
-    ("shufflenet-v2", {"alpha": "0.5", "resolution": 64}),
-    ("resnet-18", {"resolution": 64}),
-    ("squeezenet-1.0", {"resolution": 227}),  # Caffe's ceil-mode pooling
-    ("googlenet", {"resolution": 96}),
-    ("dense1-mobilenet", {"resolution": 64}),
-]
-
-#: a spec with what the library does not have small: a 5x5 map spread to 3x3 and to 7x7 by
-#: adaptive average pooling (windows that overlap), swish, tanh, a stand-alone batch norm
-ODD = """
-name = "odd"
-input = [3, 20, 20]
-[[layers]]
-op = "conv"
-filters = 8
-kernel = 5
-stride = 4
-padding = [1, 2, 0, 3]
-act = "swish"
-[[layers]]
-name = "three"
-op = "pool"
-mode = "avg"
-output = [3, 3]
-[[layers]]
-op = "pool"
-mode = "avg"
-output = [7, 7]
-input = "conv1"
-[[layers]]
-op = "bn"
-[[layers]]
-op = "act"
-fn = "tanh"
-[[layers]]
-op = "pool"
-mode = "max"
-kernel = 3
-stride = 2
-padding = "same"
-[[layers]]
-op = "flatten"
-[[layers]]
-op = "dropout"
-[[layers]]
-op = "fc"
-units = 10
-act = "sigmoid"
-"""
+#: sweeps that reach every kind of column: widths written as fractions, published top-1 from
+#: two sources, a network's own option, FLOPs, int8 weights, impossible widths skipped, a
+#: width-less network, and counts past int64 (Python integers)
+SWEEPS = {
+    "fractions": ([Fraction(1, 3), "0.35", "1"], [97, 224], {"rounding": "div8"}),
+    "paper": (None, None, {}),
+    "flops-int8": (["0.5", "1"], [128, 224], {"unit_flops": True}),
+    "shufflenet": (None, [128, 224], {"network": "shufflenet-v1", "options": {"groups": "8"}}),
+    "skipped": (["0.01", "0.5"], [1, 2, 224], {}),
+    "no-width": (None, [96, 224], {"network": "resnet-18"}),
+    "past-int64": (["5000"], [40_000], {}),
+}
 
 
-def outputs_agree(net, *, batch: int = 1) -> None:
-    """ONNX Runtime on the exported model against PyTorch on the same weights: every layer's
-    output, to float32 rounding."""
-    import numpy
-    import onnx
-    import onnxruntime
-    import torch
+def report_of(name: str, **extra):
+    from mobicost.cost.conventions import Conventions
+    from mobicost.nets.memory import Workload
 
-    from mobicost.backends.onnx import to_onnx
-    from mobicost.nets.pytorch import module_name, to_torch
+    alphas, resolutions, options = SWEEPS[name]
+    options = dict(options)
+    if options.pop("unit_flops", False):
+        options["conventions"] = Conventions(unit="flops")
+        options["workload"] = Workload(weights="int8")
+    return sweep_report(sweep(alphas, resolutions, **options), **extra)
 
-    model = to_onnx(net, batch=batch)
-    inferred = onnx.shape_inference.infer_shapes(model)
-    shapes = {
-        value.name: tuple(d.dim_value for d in value.type.tensor_type.shape.dim)
-        for value in (*inferred.graph.value_info, *inferred.graph.output)
-    }
-    for layer in net.layers:
-        assert shapes[layer.name] == layer.output.torch_shape(batch), layer.name
-        model.graph.output.append(onnx.helper.make_empty_tensor_value_info(layer.name))
-    session = onnxruntime.InferenceSession(
-        model.SerializeToString(), providers=["CPUExecutionProvider"]
+
+@pytest.mark.parametrize("name", SWEEPS)
+def test_columns_write_what_rows_write(name):
+    """Every format, byte for byte: the report with its rows as columns, and the same rows
+    made one by one into mappings (the renderers' ordinary path)."""
+    import pandas
+
+    report = report_of(name)
+    assert isinstance(report.rows, Columnar)
+    rows = dataclasses.replace(report, rows=tuple(report.rows))
+    for fmt in ("csv", "json", "table", "markdown", "latex"):
+        assert formats.render_text(report, fmt) == formats.render_text(rows, fmt), fmt
+    assert formats.to_json(report, exact=True) == formats.to_json(rows, exact=True)
+    assert formats.to_json(report, ascii=True) == formats.to_json(rows, ascii=True)
+    pandas.testing.assert_frame_equal(formats.to_frame(report), formats.to_frame(rows))
+
+
+def test_chunks_join_seamlessly():
+    """A sweep of more rows than a chunk: CSV and JSON come in several chunks, which join into
+    one document whose rows are all there, in order."""
+    result = sweep([Fraction(k, 1000) for k in range(100, 1001, 3)], list(range(32, 512)))
+    assert len(result) > 2 * CHUNK
+    report = sweep_report(result)
+    chunks = list(formats.csv_chunks(report))
+    assert len(chunks) == 1 + -(-len(result) // CHUNK)  # the header, then each chunk
+    lines = b"".join(chunks).decode("ascii").split("\r\n")
+    assert len(lines) == len(result) + 2 and lines[-1] == ""
+    data = json.loads(b"".join(formats.json_chunks(report)))
+    assert len(data["rows"]) == len(result)
+    last = result.points[-1]
+    assert data["rows"][-1]["model"] == last.name and data["rows"][-1]["macs"] == last.macs
+    assert lines[-2].split(",")[-4] == str(last.weight_bytes)
+
+
+def test_a_columnar_slice_is_the_rows_it_names():
+    report = report_of("paper")
+    rows = list(report.rows)
+    assert list(report.rows[3:7]) == rows[3:7] and report.rows[-1] == rows[-1]
+    assert report.rows[::5] == tuple(rows[::5])
+    with pytest.raises(IndexError):
+        report.rows[len(rows)]
+
+
+def test_the_table_view_of_a_big_sweep_says_what_it_left_out(run):
+    out = run("sweep", "--alpha", "0.1:1.0:0.01", "--res", "96:224:16", "--rounding", "slim").stdout
+    assert "Showing the first 500 of 819 rows (319 left out); --format csv, json or parquet " in out
+    assert len([line for line in out.splitlines() if line.startswith("│")]) == 500
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+
+
+@pytest.mark.requires("pyarrow")
+@pytest.mark.parametrize("name", [name for name in SWEEPS if name != "past-int64"])
+def test_parquet_is_the_csv(name):
+    """``pandas.read_parquet`` returns what ``pandas.read_csv`` returns for the CSV: the same
+    columns in the same order, the same values, counts int64."""
+    import pandas
+
+    report = report_of(name)
+    parquet = b"".join(formats.render_chunks(report, "parquet"))
+    frame = pandas.read_parquet(io.BytesIO(parquet))
+    csv = pandas.read_csv(io.StringIO(formats.to_csv(report)))
+    pandas.testing.assert_frame_equal(frame, csv, check_exact=True)
+    assert str(frame["macs"].dtype) == "int64" and str(frame["resolution"].dtype) == "int64"
+
+
+@pytest.mark.requires("pyarrow")
+def test_parquet_refuses_counts_past_int64():
+    from mobicost.errors import MobicostError
+
+    with pytest.raises(MobicostError, match="Parquet holds 64-bit integers"):
+        b"".join(formats.render_chunks(report_of("past-int64"), "parquet"))
+
+
+@pytest.mark.requires("pyarrow")
+def test_parquet_of_a_sweep_and_a_table_from_the_command_line(run, tmp_path):
+    import pandas
+    import pyarrow.parquet
+
+    target = tmp_path / "sweep.parquet"
+    grid = ["--alpha", "0.01:1.0:0.01", "--res", "128,224", "--rounding", "floor"]
+    run("sweep", *grid, "-f", "parquet", "-o", str(target))
+    run("sweep", *grid, "-f", "csv", "-o", str(tmp_path / "sweep.csv"))
+    frame = pandas.read_parquet(target)
+    pandas.testing.assert_frame_equal(frame, pandas.read_csv(tmp_path / "sweep.csv"))
+    assert len(frame) == 97 * 2 and frame["alpha"].iloc[0] == 0.04  # 0.01 to 0.03: no channels
+    first = mobilenet_v1("0.04", 128)  # built on its own: its first layer has int(1.28) = 1 filter
+    assert first.layers[0].output.c == 1 and frame["macs"].iloc[0] == first.total.macs
+    about = json.loads(pyarrow.parquet.read_schema(target).metadata[b"mobicost"])
+    assert about["skipped"] == 6 and about["title"] == "MobileNet: alpha x resolution sweep"
+    table = tmp_path / "net.parquet"
+    run("table", "0.5-MobileNet-160", "-f", "parquet", "-o", str(table))
+    run("table", "0.5-MobileNet-160", "-f", "csv", "-o", str(tmp_path / "net.csv"))
+    layers = pandas.read_parquet(table)
+    pandas.testing.assert_frame_equal(layers, pandas.read_csv(tmp_path / "net.csv"))
+    assert int(layers["macs"].sum()) == 76_524_800
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "net.csv",
+        "net.parquet",
+        "sweep.csv",
+        "sweep.parquet",
+    ]  # fmt: skip  (written atomically: no temporary file left)
+
+
+@pytest.mark.requires("pyarrow")
+def test_parquet_is_refused_on_a_terminal_and_piped_elsewhere(run, tmp_path):
+    env = {**os.environ, "TTY_COMPATIBLE": "1"}  # what rich and mobicost take for a terminal
+    done = subprocess.run(
+        [sys.executable, "-m", "mobicost", "sweep", "-f", "parquet"],
+        capture_output=True,
+        env=env,
+        check=False,
     )
-    x = numpy.random.default_rng(1).standard_normal(net.input.torch_shape(batch), "float32")
-    names = [output.name for output in session.get_outputs()]
-    ran = dict(zip(names, session.run(None, {"input": x}), strict=True))
-
-    module = to_torch(net).eval()
-    weights = {
-        tensor.name: torch.from_numpy(onnx.numpy_helper.to_array(tensor).copy())
-        for tensor in model.graph.initializer
-    }
-    expected = module.state_dict()
-    assert {k for k in expected if not k.endswith("num_batches_tracked")} <= set(weights)
-    module.load_state_dict({k: weights.get(k, v) for k, v in expected.items()})
-    seen: dict[str, numpy.ndarray] = {}
-    for name, block in module.blocks.items():
-        block.register_forward_hook(
-            lambda m, i, out, name=name: seen.__setitem__(name, out.detach().numpy())
-        )
-    with torch.no_grad():
-        module(torch.from_numpy(x))
-    for layer in net.layers:
-        mine, theirs = ran[layer.name], seen[module_name(layer)]
-        scale = float(numpy.abs(theirs).max()) or 1.0
-        assert numpy.abs(mine - theirs).max() <= 1e-4 * scale, layer.name
-
-
-@pytest.mark.requires("onnx", "onnxruntime", "torch")
-@pytest.mark.parametrize(("name", "how"), NETWORKS, ids=[n for n, _ in NETWORKS])
-def test_onnx_runtime_computes_what_pytorch_computes(name, how):
-    outputs_agree(network(name, bias="all", **how))
-
-
-@pytest.mark.requires("onnx", "onnxruntime", "torch")
-def test_odd_shapes_and_a_batch(tmp_path):
-    spec = tmp_path / "odd.toml"
-    spec.write_text(ODD)
-    outputs_agree(mobicost.network(mobicost.load_spec(str(spec)), bias="fc"), batch=3)
-
-
-@pytest.mark.requires("onnx")
-@pytest.mark.parametrize("bias", ["none", "fc", "all"])
-def test_the_weights_are_the_counted_parameters(bias):
-    """The initializers that are weights (not shapes or constants) hold exactly the network's
-    parameters, counted with every batch-norm vector (the model carries all four)."""
-    import onnx
-
-    from mobicost.backends.onnx import to_onnx
-
-    net = network("mobilenet-v3-small", resolution=64, bias=bias, bn="all")
-    model = to_onnx(net)
-    kinds = ("weight", "bias", "running_mean", "running_var")
-    held = sum(
-        onnx.numpy_helper.to_array(t).size
-        for t in model.graph.initializer
-        if t.name.rsplit(".", 1)[-1] in kinds
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().startswith("Error: Parquet is binary: write it to a file with -o")
+    done = subprocess.run(
+        [sys.executable, "-m", "mobicost", "sweep", "-f", "parquet", "-o", str(tmp_path / "x")],
+        capture_output=True,
+        env=env,
+        check=False,
     )
-    assert held == net.params
-    props = {p.key: p.value for p in model.metadata_props}
-    assert props["mobicost.macs"] == str(net.total.macs)
+    assert done.returncode == 0 and (tmp_path / "x").read_bytes()[:4] == b"PAR1"
+    piped = subprocess.run(
+        [sys.executable, "-m", "mobicost", "sweep", "-f", "parquet"], capture_output=True
+    )
+    assert piped.returncode == 0 and piped.stdout[:4] == b"PAR1"
 
 
-@pytest.mark.requires("onnx")
-def test_cli_writes_the_model(run, tmp_path):
-    import onnx
-
-    path = tmp_path / "v1.onnx"
-    result = run("export", "--alpha", "0.25", "--res", "64", "--batch", "2", "-o", str(path))
-    assert result.stdout.startswith("Wrote 0.25 MobileNet-64 to ")
-    assert "batch 2, opset 21" in result.stdout
-    model = onnx.load(str(path))
-    assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [2, 3, 64, 64]
-    assert f"{path.stat().st_size:,} bytes" in result.stdout
-    run("export", "--groups", "3", "shufflenet-v1", "-o", str(path))  # options in any order
-    assert onnx.load(str(path)).graph.name == "1.0 ShuffleNet-224 (groups 3)"
+def test_parquet_is_for_tables_of_rows(run):
+    assert "'parquet' is not one of" in run.error("check", "-f", "parquet")
+    assert "'parquet' is not one of" in run.error("latency", "-f", "parquet")
 
 
-@pytest.mark.requires("onnx")
-def test_cli_bad_input(run, tmp_path):
-    assert "give -o FILE.onnx" in run.error("export", "-o", "-")
-    assert "Missing option '--output'" in run.error("export")
-    assert "is a directory" in run.error("export", "-o", str(tmp_path))
-    target = tmp_path / "kept.onnx"
-    target.write_bytes(b"old")
-    assert "no such option --groups" in run.error("export", "--groups", "3", "-o", str(target))
-    assert target.read_bytes() == b"old"  # never replaced by a failed export
+def test_without_pyarrow_parquet_is_the_install_hint(tmp_path):
+    code = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "from mobicost.cli import main\n"
+        f"main(['sweep', '-f', 'parquet', '-o', {str(tmp_path / 'x')!r}])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "Error: --format parquet needs pyarrow: pip install 'mobicost[parquet]'"
+    ]
+    assert list(tmp_path.iterdir()) == []

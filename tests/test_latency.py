@@ -87,17 +87,25 @@ def test_profiles(tmp_path, monkeypatch):
 
 
 def test_cli(run):
-    data = run.json("latency", "--device", "h100", "--dtype", "bf16")
+    data = run.json("latency", "--device", "h100", "--dtype", "bf16", "--exact")
     assert data["device"]["name"] == "h100" and data["workload"]["batch"] == 1
-    assert sum(Fraction(row["time_share"]) for row in data["rows"]) == 1
+
+    def exact(value: object) -> Fraction:
+        return Fraction(value["num"], value["den"]) if isinstance(value, dict) else Fraction(value)
+
+    shares = [exact(row["time_share"]) for row in data["rows"]]
+    assert sum(shares) == 1  # exact fractions, read back as they were
+    plain = run.json("latency", "--device", "h100", "--dtype", "bf16")
+    assert [row["time_share"] for row in plain["rows"]] == [float(s) for s in shares]
+    assert exact(data["seconds"]) * 10**6 == exact(data["totals"]["time_us"])
     custom = run.json("latency", "--peak", "50T", "--bandwidth", "3T", "--overhead", "5us")
     assert custom["device"] == {
         "name": "custom",
         "title": "a device of given figures",
         "source": "given on the command line",
-        "peak": dict.fromkeys(("fp32", "fp16", "bf16", "int8"), "50000000000000"),
-        "bandwidth": "3000000000000",
-        "overhead": "1/200000",
+        "peak": dict.fromkeys(("fp32", "fp16", "bf16", "int8"), 50_000_000_000_000),
+        "bandwidth": 3_000_000_000_000,
+        "overhead": 5e-06,
     }
     csv = run("latency", "resnet-18", "--device", "cpu", "--batch", "8", "-f", "csv").stdout
     assert csv.startswith("model,network,") and ",cpu," in csv.splitlines()[1]

@@ -9,7 +9,10 @@ a user's traceback. Free-form values (numbers, names, lists) are fuzzed in test_
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import Iterator
+from fractions import Fraction
 from typing import Any, get_args
 
 import click
@@ -22,7 +25,7 @@ from mobicost.cli import main
 from mobicost.cost import conventions
 from mobicost.nets.spec import ROUNDING_NOTES, ROUNDINGS
 from mobicost.render import formats as render
-from mobicost.render.formats import ASCII_SYMBOLS, FORMATS, Report, records, to_frame
+from mobicost.render.formats import ASCII_SYMBOLS, Report, Shown, records, to_frame
 
 #: a valid invocation of each command to vary (small networks, so that verify runs in a blink),
 #: with the options that select another mode of it and so are not varied on top of it
@@ -92,10 +95,14 @@ def commands() -> dict[str, click.Command]:
 
 def cases() -> Iterator[object]:
     for name, command in sorted(commands().items()):
-        formats = FORMATS if any(p.name == "fmt" for p in command.params) else (None,)
+        formats = next(
+            (p.type.choices for p in command.params if p.name == "fmt"), (None,)
+        )  # every format the command offers (Parquet: table and sweep)
         for base, skip in BASES.get(name, [([], set())]):
             for variation in variations(command, skip):
                 for fmt in formats:
+                    if "--exact" in variation and fmt != "json":
+                        continue  # JSON's alone: test_exact_is_for_json
                     args = [name, *base, *variation, *(["--format", fmt] if fmt else [])]
                     yield pytest.param(args, marks=marks_for(args), id=" ".join(args))
 
@@ -138,10 +145,15 @@ def test_every_choice_in_every_format(args, monkeypatch):
     assert result.exit_code in ((0, 1) if args[0] == "check" else (0,)), result.output
     assert "Traceback" not in result.output
     fmt = args[-1]
+    if fmt == "parquet":
+        assert_parquet_is_the_csv(result.stdout_bytes, reports[0])
+        return
     unspelled = {c for c in result.stdout if not c.isascii()} - SPELLED
     assert not unspelled - (BOX if fmt == "table" else set()), unspelled
     if fmt == "csv" and reports:
         assert_csv_is_plain(result.stdout_bytes, reports[0])
+    if fmt == "json" and reports:
+        assert_json_is_numbers(json.loads(result.stdout), reports[0])
     if fmt == "table" and reports:
         for ascii in (False, True):  # mobicost draws what rich would, without loading rich
             drawn = render._draw(reports[0], ascii=ascii)
@@ -192,6 +204,116 @@ def assert_csv_is_plain(out: bytes, report: Report) -> None:
             if column.kind in ("count", "int"):
                 assert str(frame[column.key].dtype) == "int64", column.key
         pandas.testing.assert_frame_equal(frame, to_frame(report))
+
+
+#: a string that is a number in disguise: an integer, a decimal, a fraction, digit-grouped, in
+#: scientific notation, with or without a unit sign (``"3/4"``, ``"15,470,264,320"``, ``"7.890x"``)
+NUMBER_TEXT = re.compile(r"[~+-]?(\d{1,3}(,\d{3})+|\d*\.?\d+)(e[+-]?\d+)?(/\d+)?[x%]?", re.I)
+#: text fields that hold a quote, not a quantity: check's ``printed`` is the source's characters
+#: as printed (its precision is in them: "52.3" is not "52.30"); ``printed_value`` is the number
+QUOTED = {"printed"}
+
+
+def text_fields(report: Report) -> set[str]:
+    """The keys whose strings are not quantities: expressions (formula columns, which sympy
+    reads back; a constant one is ``"0"``) and quotes."""
+    keys = {c.key for c in report.columns if c.kind == "formula"} | QUOTED
+    for section in report.sections:
+        keys |= text_fields(section)
+    return keys
+
+
+def disguised_numbers(node: object, exempt: set[str], path: str = "") -> Iterator[str]:
+    """Every string in a JSON document that parses as a number, outside ``exempt`` keys."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in exempt:
+                yield from disguised_numbers(value, exempt, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from disguised_numbers(value, exempt, f"{path}[{index}]")
+    elif isinstance(node, str) and NUMBER_TEXT.fullmatch(node.strip()):
+        yield f"{path} = {node!r}"
+
+
+def assert_json_is_numbers(data: dict[str, Any], report: Report) -> None:
+    """Every quantity of a JSON document is a JSON number: no string anywhere in it (rows,
+    totals, metadata, sections) reads as a number, a fraction or a digit-grouped count."""
+    found = list(disguised_numbers(data, text_fields(report)))
+    assert not found, found[:10]
+
+
+def test_the_number_detector_detects():
+    exempt = {"closed_form"}
+    data = {
+        "a": "3/4",
+        "b": ["15,470,264,320", "7.890x", "95.2%", "1e-06", "text", "8 to 9x", "224x224"],
+        "c": {"d": "0.75", "e": 0.75},
+        "closed_form": "1",
+    }
+    assert [hit.split(" = ")[0] for hit in disguised_numbers(data, exempt)] == [
+        ".a",
+        ".b[0]",
+        ".b[1]",
+        ".b[2]",
+        ".b[3]",
+        ".c.d",
+    ]
+
+
+def test_exact_is_for_json(run):
+    for fmt in ("table", "csv", "markdown", "latex"):
+        assert run.error("table", "--exact", "-f", fmt) == (
+            "Error: --exact writes JSON's fractions as {num, den} objects: use it with --format "
+            "json (the table, Markdown and LaTeX show exact values already; CSV carries floats) "
+            "(see 'mobicost table --help')"
+        )
+
+
+def exact_cells(report: Report) -> Iterator[tuple[str, int, str, Fraction]]:
+    """Every exact non-integer quantity of a report: (section, row, key, value)."""
+    for index, row in enumerate(report.rows):
+        for column in report.machine_columns:
+            value = row.get(column.key)
+            if isinstance(value, Shown):
+                value = value.value
+            if isinstance(value, Fraction) and value.denominator != 1:
+                yield report.key, index, column.key, value
+    for section in report.sections:
+        yield from exact_cells(section)
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, marks=marks_for([c, *BASES[c][0][0]])) for c in REPORTING]
+)
+def test_exact_json_round_trips_every_fraction(command, monkeypatch):
+    """``--exact`` writes each fraction as {"num", "den"}: read back, it is the report's exact
+    value; without it, the same place holds that value as a float."""
+    base = [command, *BASES[command][0][0], "--format", "json"]
+    result, reports = invoke([*base, "--exact"], monkeypatch)
+    assert result.exit_code in (0, 1) and reports, result.output
+    # the same report without --exact (not a second run: profile measures anew each time)
+    exact, floats = json.loads(result.stdout), json.loads(render.to_json(reports[0]))
+    for section, index, key, value in exact_cells(reports[0]):
+        where, plain_where = (exact, floats) if not section else (exact[section], floats[section])
+        read = where["rows"][index][key]
+        assert read == {"num": value.numerator, "den": value.denominator}
+        assert Fraction(read["num"], read["den"]) == value
+        assert plain_where["rows"][index][key] == float(value)
+
+
+def assert_parquet_is_the_csv(out: bytes, report: Report) -> None:
+    """A Parquet file that pandas reads into what it reads from the CSV: the same columns,
+    the same values, the same types (counts int64)."""
+    import pandas
+
+    assert out[:4] == b"PAR1" and out[-4:] == b"PAR1"
+    frame = pandas.read_parquet(io.BytesIO(out))
+    csv = pandas.read_csv(io.StringIO(render.to_csv(report)))
+    pandas.testing.assert_frame_equal(frame, csv, check_exact=True)
+    for column in report.machine_columns:
+        if column.kind in ("count", "int") and report.rows:
+            assert str(frame[column.key].dtype) == "int64", column.key
 
 
 @pytest.mark.parametrize(

@@ -221,7 +221,7 @@ def test_to_frame():
     assert str(frame["macs"].dtype) == "int64"
     assert set(frame["model"]) == {"0.5 MobileNet-160"} and set(frame["bn"]) == {"all"}
     assert frame.loc[0, "filter_shape"] == "3x3x3x16" and frame.loc[0, "index"] == 1
-    assert frame.attrs["alpha"] == "1/2" and frame.attrs["conventions"]["bn"] == "all"
+    assert frame.attrs["alpha"] == Fraction(1, 2) and frame.attrs["conventions"]["bn"] == "all"
     # the notebook's spelling is the same table
     import pandas
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,6 +72,25 @@ def test_readme_output_is_real(command, shown):
         return
     assert code in (0, 1)
     assert printed == shown
+
+
+SHELL = re.compile(r"<!-- shell: (?P<command>.+?) -->\n```\n(?P<output>.*?)```", re.DOTALL)
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="needs jq (the README's JSON examples)")
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [(m["command"], m["output"]) for m in SHELL.finditer(README.read_text())],
+)
+def test_readme_shell_pipelines_are_real(command, shown):
+    """A ``<!-- shell: mobicost ... | jq ... -->`` block holds what that pipeline prints."""
+    assert command.startswith("mobicost ")
+    pipeline = f"{shlex.quote(sys.executable)} -m {command}"
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shown
 
 
 def test_quickstart_is_two_commands():

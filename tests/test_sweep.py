@@ -200,3 +200,42 @@ def test_range_property(start, length, step):
     values = ALPHA_LIST.parse(text)
     assert values[0] == start and values[-1] <= start + length < values[-1] + step
     assert all(b - a == step for a, b in itertools.pairwise(values))
+
+
+def test_a_range_across_impossible_widths_skips_them():
+    """MobileNet v1 under 'floor' rounding: the first layer's 32 filters become int(alpha x 32),
+    zero for alpha < 1/32 (hand arithmetic: 0.031 x 32 = 0.992, 0.032 x 32 = 1.024), so of
+    0.01, 0.02, ..., 1.00 the first three cannot be built; the rest are costed as usual."""
+    alphas = [Fraction(k, 100) for k in range(1, 101)]
+    result = sweep(alphas, [224, 128])
+    assert [item.value for item in result.impossible] == [Fraction(k, 100) for k in (1, 2, 3)]
+    assert {item.what for item in result.impossible} == {"alpha"}
+    assert result.skipped == 3 * 2 and result.evaluated == 97 * 2 == len(result)
+    assert result.alphas == tuple(alphas[3:])
+    assert result.points[0].name == "0.04 MobileNet-224"
+    assert result.points[0].macs == mobilenet_v1("0.04", 224).total.macs  # int(0.04 x 32) = 1
+    assert "no channels" in result.impossible[0].reason
+    assert result.skipped_text == (
+        "Skipped 6 impossible configurations (alpha 0.01, 0.02, 0.03): "
+        f"{result.impossible[0].reason}."
+    )
+    fine = sweep([Fraction(k, 1000) for k in range(10, 41)], [128])  # 0.010 ... 0.040
+    assert fine.skipped == 22 and fine.alphas[0] == Fraction(32, 1000)  # 0.010 ... 0.031
+    assert sweep(alphas, [224], rounding="slim").skipped == 0  # slim keeps 8 channels at least
+
+
+def test_a_range_across_impossible_resolutions_skips_them():
+    """VGG-16's five 2x2 pools need a 2x2 input each: r, floor(r/2), ... floor(r/16) >= 2, so
+    r >= 32 (hand arithmetic: 31 -> 15 -> 7 -> 3 -> 1, and the fifth pool has one pixel)."""
+    result = sweep(None, list(range(16, 49)), network="vgg16")
+    assert [item.value for item in result.impossible] == list(range(16, 32))
+    assert {item.what for item in result.impossible} == {"resolution"}
+    assert result.resolutions == tuple(range(32, 49)) and result.skipped == 16
+    assert "does not fit" in result.impossible[0].reason
+
+
+def test_a_sweep_with_nothing_possible_fails():
+    from mobicost.errors import MobicostError
+
+    with pytest.raises(MobicostError, match=r"^no configuration can be built: .*no channels"):
+        sweep(["0.01", "0.02"], [224])

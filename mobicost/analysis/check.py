@@ -38,6 +38,7 @@ class Claim:
     explanation: str
     explained: bool  #: holds, or the mismatch's cause was reproduced
     difference: Fraction | None = None  #: (printed - computed) / computed
+    value: int | Fraction | None = None  #: the exact computed figure, where one was judged
 
 
 def _count_text(value: int | Fraction, printed: Printed) -> str:
@@ -99,7 +100,7 @@ def judge(
     computed = _count_text(exact, printed)
     difference = (printed.value - Fraction(exact)) / Fraction(exact) if exact else None
     verdict, explanation, explained = _verdict(printed, exact, computed, shown, alternatives, weak)
-    return Claim(claim, source, shown, computed, verdict, explanation, explained, difference)
+    return Claim(claim, source, shown, computed, verdict, explanation, explained, difference, exact)
 
 
 def _verdict(

@@ -23,10 +23,10 @@ from typing import Any, Literal
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from ..exact import decimal_text, exact_number
-from ..nets.grid import cost_grid
+from ..nets.grid import Impossible, cost_grid
 from ..nets.memory import Workload
 from ..nets.network import build, conventions_for
-from ..nets.spec import Spec
+from ..nets.spec import Spec, typed
 
 SortKey = Literal["macs", "params", "alpha", "resolution", "top1"]
 SORT_KEYS: tuple[SortKey, ...] = ("macs", "params", "alpha", "resolution", "top1")
@@ -108,6 +108,23 @@ class Sweep:
     reference: str = ""  #: the configuration ratios are relative to
     reference_ops: int = 0  #: its ops under the same conventions
     pareto_axis: str | None = None  #: what --pareto traded cost against
+    impossible: tuple[Impossible, ...] = ()  #: widths and resolutions that cannot be built
+    skipped: int = 0  #: configurations left out for them
+
+    @property
+    def skipped_text(self) -> str | None:
+        """One line saying what was skipped and why, or None."""
+        if not self.skipped:
+            return None
+        by_what: dict[str, list[str]] = {}
+        for item in self.impossible:
+            shown = decimal_text(item.value) if isinstance(item.value, Fraction) else item.value
+            by_what.setdefault(item.what, []).append(str(shown))
+        listed = "; ".join(f"{what} {_listing(values)}" for what, values in by_what.items())
+        return (
+            f"Skipped {self.skipped:,} impossible configurations ({listed}): "
+            f"{self.impossible[0].reason.rstrip('.')}."
+        )
 
     @property
     def evaluated(self) -> int:
@@ -168,14 +185,119 @@ class Sweep:
             )
         return tuple(points)
 
+    def model_name(self, alpha: Fraction, resolution: int) -> str:
+        """``0.75 MobileNet-192``: a configuration's name (no width where the net has none)."""
+        width = f"{decimal_text(alpha)} " if self.spec.width is not None else ""
+        return f"{width}{self.spec.title}-{resolution}"
+
+    def context(self) -> dict[str, object]:
+        """What every configuration shares: the network, its rounding and options, the
+        conventions and the workload (the leading columns of every export)."""
+        return {
+            "network": self.spec.name,
+            "rounding": self.rounding,
+            **{name: typed(value) for name, value in self.options},
+            **self.conventions.as_dict(),
+            **self.workload.as_dict(),
+        }
+
+    def arrays(self, start: int = 0, stop: int | None = None) -> dict[str, Any]:
+        """The kept configurations ``start:stop`` as numpy arrays, one entry a configuration:
+        ``alpha`` and ``resolution`` as indices into :attr:`alphas` and :attr:`resolutions`, and
+        every count (``macs``, ``adds``, ``flops``, ``ops`` in the conventions' unit,
+        ``params``, ``peak_bytes``, ``weight_bytes``), int64 or Python integers; and for each
+        source of :attr:`origins`, ``top1:<origin>``, an index into :meth:`top1_values`
+        (0: none published)."""
+        rows, cols = self.kept[0][start:stop], self.kept[1][start:stop]
+        macs, adds, params = (grid[rows, cols] for grid in (self.macs, self.adds, self.params))
+        if macs.dtype != object and max(_largest(macs), _largest(adds), _largest(params)) >= 2**59:
+            macs, adds, params = (a.astype(object) for a in (macs, adds, params))
+        scale = 2 if self.conventions.unit == "flops" else 1
+        return {
+            "alpha": rows,
+            "resolution": cols,
+            "macs": macs,
+            "adds": adds,
+            "flops": 2 * macs + adds,
+            "ops": scale * macs + adds,
+            "params": params,
+            "peak_bytes": self.peak[rows, cols],
+            "weight_bytes": params * self.workload.weight_size,
+            **{f"top1:{o}": grid[rows, cols] for o, (grid, _) in self._top1_grids.items()},
+        }
+
+    def top1_values(self, origin: str) -> tuple[str | None, ...]:
+        """The top-1 figures ``origin`` publishes for this sweep, as printed, after ``None``."""
+        return self._top1_grids[origin][1]
+
+    @functools.cached_property
+    def _top1_grids(self) -> dict[str, tuple[Any, tuple[str | None, ...]]]:
+        """For each origin, an alpha x resolution grid of indices into its printed figures."""
+        import numpy
+
+        table = accuracies(self.spec)
+        grids = {}
+        for origin in self.origins:
+            published = _published(table[origin], self.alphas, self.resolutions, self.options)
+            values: dict[str | None, int] = {None: 0}
+            grid = numpy.zeros((len(self.alphas), len(self.resolutions)), dtype=numpy.int32)
+            for (i, j), printed in published.items():
+                grid[i, j] = values.setdefault(printed, len(values))
+            grids[origin] = (grid, tuple(values))
+        return grids
+
     def to_frame(self) -> Any:
         """The kept configurations as a pandas DataFrame: the same table as ``mobicost sweep
-        --format csv`` (``pandas.read_csv`` of that CSV equals it), exact integer counts, alpha,
-        rho and the ratio as floats, the conventions on every row."""
-        from ..render.formats import to_frame
-        from ..render.reports import sweep_report
+        --format csv`` (``pandas.read_csv`` of that CSV equals it; a test holds the two
+        together), exact integer counts, alpha, rho and the ratio as floats, the context (the
+        network, its conventions and workload) on every row."""
+        import numpy
+        import pandas
 
-        return to_frame(sweep_report(self))
+        data = self.arrays()
+        alphas = numpy.asarray([float(a) for a in self.alphas] or [0.0])
+        resolutions = numpy.asarray(self.resolutions, dtype=numpy.int64)
+        rhos = numpy.asarray([float(Fraction(r, self.spec.resolution)) for r in resolutions])
+        names = [[self.model_name(alpha, r) for r in self.resolutions] for alpha in self.alphas]
+        i, j = data["alpha"], data["resolution"]
+        counts = ("macs", "adds", "flops", "params", "peak_bytes", "weight_bytes")
+        ops = data["ops"]
+        reference = self.reference_ops
+        columns: dict[str, Any] = {
+            "model": [names[a][r] for a, r in zip(i.tolist(), j.tolist(), strict=True)],
+            "alpha": alphas[i],
+            "resolution": resolutions[j],
+            "rho": rhos[j],
+            **{key: _int64(data[key]) for key in counts},
+            "ratio": _ratio(ops, reference),
+        }
+        for origin in self.origins:
+            figures = numpy.asarray(
+                [numpy.nan if v is None else float(Fraction(v)) for v in self.top1_values(origin)]
+            )
+            columns[top1_key(origin)] = figures[data[f"top1:{origin}"]]
+        context = {key: _ascii(value) for key, value in self.context().items()}
+        frame = pandas.DataFrame(
+            {**{key: [value] * len(i) for key, value in context.items()}, **columns}
+        )
+        frame.attrs.update(self.meta())
+        return frame
+
+    def meta(self) -> dict[str, object]:
+        """What JSON carries about the sweep beside its rows."""
+        return {
+            "network": self.spec.name,
+            "rounding": self.rounding,
+            "options": {name: typed(value) for name, value in self.options},
+            "conventions": self.conventions.as_dict(),
+            "evaluated": self.evaluated,
+            "kept": len(self),
+            "pareto": self.pareto_axis,
+            "skipped": self.skipped,
+            "impossible": [
+                {item.what: item.value, "reason": item.reason} for item in self.impossible
+            ],
+        }
 
 
 def sweep(
@@ -256,6 +378,7 @@ def sweep(
     macs_grid, adds_grid, params_grid, peak_grid = (
         grid.values[k] for k in ("macs", "adds", "params", "peak_bytes")
     )
+    exact_alphas, resolutions = grid.alphas, grid.resolutions  # the possible ones
 
     keep = numpy.ones(macs_grid.shape, dtype=bool)
     if max_macs is not None:
@@ -312,7 +435,50 @@ def sweep(
         reference.name,
         reference.ops,
         axis,
+        grid.impossible,
+        count - len(exact_alphas) * len(resolutions),
     )
+
+
+def top1_key(origin: str) -> str:
+    """A column key for a source of accuracy: ``top1_howard_et_al_2017``."""
+    return "top1_" + "_".join("".join(c if c.isalnum() else " " for c in origin.lower()).split())
+
+
+def _largest(values: Any) -> int:
+    return int(abs(values).max()) if len(values) else 0
+
+
+def _int64(values: Any) -> Any:
+    import numpy
+
+    return values if values.dtype != object else numpy.asarray(values.tolist(), dtype=object)
+
+
+def _ratio(ops: Any, reference: int) -> Any:
+    """Each ``ops / reference`` as the nearest float (IEEE division of two exact doubles is
+    correctly rounded, as ``float(Fraction(ops, reference))``)."""
+    import numpy
+
+    if not reference:
+        return numpy.zeros(len(ops))
+    if ops.dtype != object and _largest(ops) < 2**53 and abs(reference) < 2**53:
+        return ops.astype(numpy.float64) / reference
+    return numpy.asarray([float(Fraction(int(v), reference)) for v in ops.tolist()])
+
+
+def _ascii(value: object) -> object:
+    """A context value as CSV carries it: text in ASCII (the renderers' spelling)."""
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("ascii", "replace").decode("ascii")
+    return value
+
+
+def _listing(values: Sequence[str], most: int = 6) -> str:
+    """``0.01, 0.02, 0.03``, or with many, the first few, the last and the count."""
+    if len(values) <= most:
+        return ", ".join(values)
+    return f"{', '.join(values[: most - 1])}, ..., {values[-1]} ({len(values):,} values)"
 
 
 def _ranks(values: Sequence[Fraction]) -> Any:

@@ -22,9 +22,12 @@ from ..errors import MobicostError
 from ..render.formats import (
     FORMATS,
     STDOUT,
+    TABLE_FORMATS,
+    ColumnRows,
     Format,
     Report,
     encodes,
+    render_chunks,
     render_rich,
     render_text,
     terminal_text,
@@ -102,16 +105,65 @@ class MobicostGroup(click.Group):
 def emit(report: Report, fmt: Format, output: str | None) -> None:
     """Print ``report`` in ``fmt``, or write it to ``output`` (UTF-8; a file atomically, a device
     or FIFO directly: :func:`~mobicost.render.write_output`). Any failure is one line, exit 2."""
+    exact = _exact_asked(fmt)
+    if fmt == "parquet":
+        _needs_pyarrow()
     if output is None or output == STDOUT:
-        _print(report, fmt)
+        if fmt == "parquet" or (isinstance(report.rows, ColumnRows) and fmt in ("csv", "json")):
+            _stream(report, fmt, exact=exact)
+        else:
+            _print(report, fmt, exact=exact)
         return
     try:
-        write_output(output, render_text(report, fmt))
+        write_output(output, render_chunks(report, fmt, exact=exact))
     except OSError as error:  # a full disk, a refusing device, a permission lost since the check
         raise MobicostError(f"cannot write {output!r}: {error.strerror or error}") from None
 
 
-def _print(report: Report, fmt: Format) -> None:
+def _exact_asked(fmt: Format) -> bool:
+    """Whether ``--exact`` was given (JSON's fractions as objects); a usage error with any
+    other format, which it would not change."""
+    context = click.get_current_context(silent=True)
+    exact = bool(context is not None and context.meta.get(_EXACT))
+    if exact and fmt != "json":
+        raise click.UsageError(
+            "--exact writes JSON's fractions as {num, den} objects: use it with --format json "
+            "(the table, Markdown and LaTeX show exact values already; CSV carries floats)"
+        )
+    return exact
+
+
+def _needs_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise MobicostError(
+            "--format parquet needs pyarrow: pip install 'mobicost[parquet]'"
+        ) from None
+
+
+def _stream(report: Report, fmt: Format, *, exact: bool) -> None:
+    """Write a big table (or Parquet) to standard output a chunk at a time, as bytes. Parquet is
+    binary: refused on a terminal, where it would be garbage; a pipe or a file takes it."""
+    if fmt == "parquet" and _on_a_terminal():
+        raise click.UsageError(
+            "Parquet is binary: write it to a file with -o FILE, or pipe it (mobicost ... -f "
+            "parquet | ...)"
+        )
+    ascii = not encodes("αρ→²", getattr(sys.stdout, "encoding", None))  # JSON escapes the rest
+    try:
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        for chunk in render_chunks(report, fmt, ascii=ascii, exact=exact):
+            out.write(chunk)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise MobicostError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _print(report: Report, fmt: Format, *, exact: bool = False) -> None:
     """Print on standard output; where its encoding cannot carry the symbols (LC_ALL=C,
     PYTHONIOENCODING=ascii), in ASCII instead of failing."""
     encoding = getattr(sys.stdout, "encoding", None)
@@ -119,9 +171,9 @@ def _print(report: Report, fmt: Format) -> None:
         if fmt == "table" and _on_a_terminal():  # fitted to its width, with styles
             text = _terminal_table(report, encoding)
         else:
-            text = render_text(report, fmt)
+            text = render_text(report, fmt, exact=exact)
             if not encodes(text, encoding):
-                text = render_text(report, fmt, ascii=True)
+                text = render_text(report, fmt, ascii=True, exact=exact)
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `mobicost table | head -1`: click ends quietly, exit 1
@@ -192,8 +244,30 @@ def _capture(console: Any, report: Report, *, ascii: bool) -> str:
     return str(capture.get())
 
 
-def format_options(command: Any) -> Any:
-    """``--format`` and ``--output``, shared by every command that prints a report."""
+_EXACT = "mobicost.exact"  #: where --exact leaves its answer in the click context
+
+
+def _remember_exact(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta[_EXACT] = value
+    return value
+
+
+def table_format_options(command: Any) -> Any:
+    """:func:`format_options` with Parquet among the formats: for the commands whose report is
+    one plain table of rows (``table``, ``sweep``)."""
+    return format_options(command, TABLE_FORMATS)
+
+
+def format_options(command: Any, formats: Sequence[Format] = FORMATS) -> Any:
+    """``--format``, ``--output`` and ``--exact``, shared by every command that prints a
+    report."""
+    command = click.option(
+        "--exact",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_exact,
+        help='With --format json: every fraction as {"num": N, "den": D} instead of a float.',
+    )(command)
     command = click.option(
         "--output",
         "-o",
@@ -207,10 +281,16 @@ def format_options(command: Any) -> Any:
         "--format",
         "-f",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(formats),
         default="table",
         show_default=True,
-        help="Output format; csv and json carry exact integers.",
+        help="Output format; in csv and json every quantity is a number (counts exact "
+        "integers, ratios and shares floats; --exact for fractions)"
+        + (
+            "; parquet (pip install 'mobicost[parquet]') is binary: give -o FILE or pipe it."
+            if "parquet" in formats
+            else "."
+        ),
     )(command)
 
 

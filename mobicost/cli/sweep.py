@@ -16,9 +16,9 @@ from .common import (
     convention_options,
     conventions_of,
     emit,
-    format_options,
     progress,
     spec_options,
+    table_format_options,
     workload_of,
     workload_options,
 )
@@ -96,7 +96,7 @@ Examples:
 @click.option("--top", type=POSITIVE_INT, help="Keep only the first N rows (after --sort).")
 @convention_options
 @workload_options
-@format_options
+@table_format_options
 @click.pass_context
 def sweep(
     ctx: click.Context,

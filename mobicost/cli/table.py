@@ -15,8 +15,8 @@ from .common import (
     chosen_network,
     convention_options,
     emit,
-    format_options,
     network_options,
+    table_format_options,
     workload_of,
     workload_options,
 )
@@ -46,7 +46,7 @@ network's own (how its authors count); each option here overrides one.
 @network_options
 @convention_options
 @workload_options
-@format_options
+@table_format_options
 @click.pass_context
 def table(
     ctx: click.Context,

@@ -19,12 +19,11 @@ counted together), the group is costed cell by cell instead. Either way every nu
 
 The resolutions of a cross need not expand the spec again: where no expression reads a size and
 no tensor's channels follow the resolution, the first width's nodes are the nodes of every
-resolution, and only their shapes are inferred again (:func:`_resized`).
+resolution, and only their shapes are inferred again and costed (:func:`_column`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
-from .memory import Workload, live_sets, tensor_bytes
-from .network import Network, build, cost_graph
+from . import ops
+from .memory import VIEWS, Workload, live_sets, tensor_bytes
+from .network import Network, build
 from .ops import Tensor
-from .spec import INPUT, Graph, Spec, reads_size
+from .spec import INPUT, Spec, reads_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -46,14 +46,25 @@ FIELDS = ("macs", "adds", "params")
 
 
 @dataclass(frozen=True)
+class Impossible:
+    """A width or a resolution no network can be built at, and why (the builder's error)."""
+
+    what: str  #: "alpha" or "resolution"
+    value: Fraction | int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Grid:
-    """Exact costs of every (alpha, resolution) cell: ``values[field][i, j]`` (numpy arrays,
-    int64 where no sum can overflow, Python integers otherwise)."""
+    """Exact costs of every possible (alpha, resolution) cell: ``values[field][i, j]`` (numpy
+    arrays, int64 where no sum can overflow, Python integers otherwise). ``alphas`` and
+    ``resolutions`` are those asked for less the ``impossible`` ones, in the order given."""
 
     alphas: tuple[Fraction, ...]
     resolutions: tuple[int, ...]
     values: Mapping[str, Any]
     direct: int  #: networks built to cost the grid
+    impossible: tuple[Impossible, ...] = ()
 
 
 def _vectors(net: Network) -> dict[str, list[int]]:
@@ -105,94 +116,144 @@ def cost_grid(
 
     resizable = not reads_size(spec)
 
-    def at(network: Network, resolution: int) -> Network:
-        """``network`` at another resolution: its nodes' shapes inferred again where that is
-        the same network (:func:`_resized`), else built."""
-        resized = _resized(network, resolution) if resizable else None
-        return resized or net(network.alpha, resolution)
-
-    reference = resolutions[0]
+    # widths are tried at the largest resolution (a small one may be impossible for them all),
+    # resolutions at each group's first width; what cannot be built is left out, and said
+    anchor = max(range(len(resolutions)), key=lambda j: resolutions[j])
+    impossible: list[Impossible] = []
     built = 0
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     firsts: dict[tuple[tuple[str, str], ...], Network] = {}  # each group's first width
-    by_alpha: list[tuple[dict[str, list[int]], dict[str, int]]] = []  # its vectors and sizes
+    by_alpha: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}  # vectors, sizes
     for done, alpha in enumerate(alphas, 1):
-        network = net(alpha, reference)
+        try:
+            network = net(alpha, resolutions[anchor])
+        except MobicostError as error:
+            impossible.append(Impossible("alpha", alpha, str(error)))
+            continue
+        finally:
+            if progress is not None:
+                progress(done, len(alphas))
         built += 1
         signature = _signature(network)
         groups.setdefault(signature, []).append(done - 1)
         firsts.setdefault(signature, network)
-        by_alpha.append((_vectors(network), tensor_bytes(network, workload)))
-        if progress is not None:
-            progress(done, len(alphas))
+        by_alpha[done - 1] = (_vectors(network), tensor_bytes(network, workload))
 
-    parts = []  # each group's members and their cells
+    # each group's first width at each resolution: its vectors and its tensors' bytes
+    across: dict[tuple[tuple[str, str], ...], dict[int, tuple[dict[str, list[int]], Any]]] = {}
+    bad: dict[int, str] = {}
+    for signature in groups:
+        across[signature] = {}
+        for j, resolution in enumerate(resolutions):
+            if j == anchor or j in bad:
+                continue
+            column = _column(firsts[signature], resolution, workload) if resizable else None
+            if column is None:
+                try:
+                    network = net(firsts[signature].alpha, resolution)
+                except MobicostError as error:
+                    bad[j] = str(error)
+                    continue
+                if _signature(network) != signature:
+                    raise AssertionError("a resolution changed the layers")  # pragma: no cover
+                column = (_vectors(network), tensor_bytes(network, workload))
+            built += 1
+            across[signature][j] = column
+    impossible += [Impossible("resolution", resolutions[j], bad[j]) for j in sorted(bad)]
+    kept_alphas = [i for i in range(len(alphas)) if i in by_alpha]
+    kept = [j for j in range(len(resolutions)) if j not in bad]
+    if not kept_alphas or not kept:
+        raise MobicostError(
+            f"no configuration can be built: {impossible[0].reason}"
+            + (f" (and {len(impossible) - 1:,} more like it)" if len(impossible) > 1 else "")
+        )
+    row_of = {i: k for k, i in enumerate(kept_alphas)}
+
+    parts = []  # each group's members (rows of the kept grid) and their cells
     for signature, members in groups.items():
         first = firsts[signature]
-        across_vectors, across_sizes = [by_alpha[members[0]][0]], [by_alpha[members[0]][1]]
-        for resolution in resolutions[1:]:
-            network = at(first, resolution)
-            built += 1
-            if _signature(network) != signature:
-                raise AssertionError("a resolution changed the layers")  # pragma: no cover
-            across_vectors.append(_vectors(network))
-            across_sizes.append(tensor_bytes(network, workload))
+        across_vectors, across_sizes = [], []
+        for j in kept:
+            if j == anchor:
+                across_vectors.append(by_alpha[members[0]][0])
+                across_sizes.append(by_alpha[members[0]][1])
+            else:
+                across_vectors.append(across[signature][j][0])
+                across_sizes.append(across[signature][j][1])
         columns = {name: [v[name] for v in across_vectors] for name in FIELDS}
         rows = {name: [by_alpha[i][0][name] for i in members] for name in FIELDS}
         cells = {name: _product(rows[name], columns[name], rows[name][0]) for name in FIELDS}
         exact = True
-        if len(members) > 1 and len(resolutions) > 1:
-            check = _vectors(net(alphas[members[-1]], resolutions[-1]))
+        if len(members) > 1 and len(kept) > 1:
+            last = kept[-1] if kept[-1] != anchor else kept[0]
+            check = _vectors(net(alphas[members[-1]], resolutions[last]))
             built += 1
-            exact = all(cells[name][-1, -1] == sum(check[name]) for name in FIELDS)
+            exact = all(cells[name][-1, kept.index(last)] == sum(check[name]) for name in FIELDS)
         if not exact:  # cell by cell
             for k, i in enumerate(members):
-                for j, resolution in enumerate(resolutions):
-                    direct = _vectors(net(alphas[i], resolution))
+                for place, j in enumerate(kept):
+                    direct = _vectors(net(alphas[i], resolutions[j]))
                     built += 1
                     for name in FIELDS:
-                        cells[name][k, j] = sum(direct[name])
+                        cells[name][k, place] = sum(direct[name])
         _, held = live_sets(first, workload)
         cells["peak_bytes"] = _peaks([by_alpha[i][1] for i in members], across_sizes, held)
-        parts.append((members, cells))
+        parts.append(([row_of[i] for i in members], cells))
 
     # int64 where every group's sums are (each below 2**62, by the bound that chose int64)
     fits = all(cells[name].dtype == numpy.int64 for _, cells in parts for name in cells)
     values = {
-        name: numpy.zeros((len(alphas), len(resolutions)), dtype=numpy.int64 if fits else object)
+        name: numpy.zeros((len(kept_alphas), len(kept)), dtype=numpy.int64 if fits else object)
         for name in (*FIELDS, "peak_bytes")
     }
-    for members, cells in parts:
+    for where, cells in parts:
         for name in values:
-            values[name][members, :] = cells[name]
+            values[name][where, :] = cells[name]
     if not fits and max(int(values[name].max()) for name in values) < 2**62:
         values = {name: values[name].astype(numpy.int64) for name in values}
-    return Grid(tuple(alphas), tuple(resolutions), values, built)
+    return Grid(
+        tuple(alphas[i] for i in kept_alphas),
+        tuple(resolutions[j] for j in kept),
+        values,
+        built,
+        tuple(impossible),
+    )
 
 
-def _resized(network: Network, resolution: int) -> Network | None:
-    """``network`` on a ``resolution`` input without expanding its spec again: its nodes with
-    their shapes inferred anew, then costed. For a spec whose expressions read no spatial size
-    (:func:`~mobicost.nets.spec.reads_size`), a node's attributes depend on the resolution only
-    through its inputs' channels; so where every tensor keeps its channels, building the spec at
-    ``resolution`` makes these very nodes. None where a tensor's channels change (a flatten's
-    do) or a shape cannot be inferred: the caller builds that network instead."""
+def _column(
+    network: Network, resolution: int, workload: Workload
+) -> tuple[dict[str, list[int]], dict[str, int]] | None:
+    """``network``'s cost vectors and tensor bytes (:func:`_vectors`, :func:`tensor_bytes`) on
+    a ``resolution`` input, without expanding its spec again or making a network: its nodes'
+    shapes inferred anew and each costed by its kind's rule, as
+    :func:`~mobicost.nets.network.cost_graph` does. For a spec whose expressions read no
+    spatial size (:func:`~mobicost.nets.spec.reads_size`), a node's attributes depend on the
+    resolution only through its inputs' channels; so where every tensor keeps its channels,
+    building the spec at ``resolution`` makes these very nodes (and the same batch-norm
+    parameters, which follow the channels). None where a tensor's channels change (a
+    flatten's do) or a shape cannot be inferred: the caller builds that network instead."""
+    conventions = network.conventions
     shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
+    per = workload.batch * workload.activation_size
+    sizes = {INPUT: shapes[INPUT].elements * per}
+    macs, adds, params = [], [], []
     try:
         for layer in network.layers:
-            out = layer.op.infer(tuple(shapes[name] for name in layer.node.inputs))
+            op = layer.op
+            inputs = tuple(shapes[name] for name in layer.node.inputs)
+            out = op.infer(inputs)
             if (out.c, out.flat) != (layer.output.c, layer.output.flat):
                 return None
             shapes[layer.name] = out
+            cost = op.cost(inputs, out, conventions, conventions.bias_on(op.bias_class))
+            macs.append(int(cost.macs))
+            adds.append(int(cost.adds) + ops.activation_ops(op, out, conventions))
+            params.append(int(cost.params + layer.bn.params))
+            if not isinstance(op, VIEWS):
+                sizes[layer.name] = out.elements * per
     except MobicostError:
         return None
-    graph = Graph(shapes[INPUT], tuple(layer.node for layer in network.layers), shapes)
-    return dataclasses.replace(
-        network,
-        resolution=resolution,
-        layers=cost_graph(graph, network.conventions),
-        input=graph.input,
-    )
+    return {"macs": macs, "adds": adds, "params": params}, sizes
 
 
 def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list[set[str]]) -> Any:
@@ -213,9 +274,18 @@ def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list
         return _peaks_by_layer(rows, columns, tensors, held)
     left, right = factors
     position = {t: k for k, t in enumerate(tensors)}
-    live = [sorted(position[t] for t in names) for names in held]
-    most_left = [max(row[k] for row in left) for k in range(len(tensors))]
-    most_right = [max(col[k] for col in right) for k in range(len(tensors))]
+    # bytes are never negative: a layer whose live tensors are a subset of another's never
+    # holds more, so only the largest sets need a product over the grid
+    largest: list[frozenset[int]] = []
+    for names in sorted({frozenset(position[t] for t in names) for names in held}, key=len)[::-1]:
+        if not any(names <= other for other in largest):
+            largest.append(names)
+    live = [sorted(names) for names in largest]
+    if isinstance(left, numpy.ndarray):
+        most_left, most_right = left.max(axis=0).tolist(), right.max(axis=0).tolist()
+    else:
+        most_left = [max(row[k] for row in left) for k in range(len(tensors))]
+        most_right = [max(col[k] for col in right) for k in range(len(tensors))]
     bound = max(sum(most_left[k] * most_right[k] for k in ks) for ks in live)
     left_matrix, right_matrix = _matrix(left, bound), _matrix(right, bound)
     peak = None
@@ -246,13 +316,36 @@ def _peaks_by_layer(
 
 def _factors(
     rows: list[list[int]], columns: list[list[int]], anchor: list[int]
-) -> tuple[list[list[int]], list[list[int]]] | None:
+) -> tuple[Any, Any] | None:
     """The integer factors ``rows[a][l] / g_l`` and ``columns[r][l] g_l / anchor[l]`` (see the
     module docstring), or None where some layer's are not integers (its cost is not one
-    product); ``anchor`` is the first row."""
+    product); ``anchor`` is the first row. numpy's int64 where no step can overflow it, Python
+    integers otherwise."""
+    import numpy
+
+    most_row = max((max(row, default=0) for row in rows), default=0)
+    most_column = max((max(col, default=0) for col in columns), default=0)
+    least = min(
+        min((min(row, default=0) for row in rows), default=0),
+        min((min(col, default=0) for col in columns), default=0),
+    )
+    if least >= 0 and most_row * most_column < 2**62 and rows and columns:  # one step each
+        left = numpy.asarray(rows, dtype=numpy.int64)
+        right = numpy.asarray(columns, dtype=numpy.int64)
+        base = numpy.asarray(anchor, dtype=numpy.int64)
+        zero = base == 0
+        if (left[:, zero] != 0).any() or (right[:, zero] != 0).any():
+            return None
+        g = numpy.gcd.reduce(left, axis=0)
+        g[zero] = 1
+        scaled = right * g
+        divisor = numpy.where(zero, 1, base)
+        if (scaled % divisor != 0).any():
+            return None
+        return left // g, scaled // divisor
     layers = len(anchor)
-    left: list[list[int]] = [[0] * layers for _ in rows]
-    right: list[list[int]] = [[0] * layers for _ in columns]
+    lefts: list[list[int]] = [[0] * layers for _ in rows]
+    rights: list[list[int]] = [[0] * layers for _ in columns]
     for layer in range(layers):
         if anchor[layer] == 0:
             if any(row[layer] for row in rows) or any(col[layer] for col in columns):
@@ -260,13 +353,13 @@ def _factors(
             continue
         g = math.gcd(*(row[layer] for row in rows))
         for a, row in enumerate(rows):
-            left[a][layer] = row[layer] // g
+            lefts[a][layer] = row[layer] // g
         for r, col in enumerate(columns):
             scaled, remainder = divmod(col[layer] * g, anchor[layer])
             if remainder:
                 return None
-            right[r][layer] = scaled
-    return left, right
+            rights[r][layer] = scaled
+    return lefts, rights
 
 
 def _product(rows: list[list[int]], columns: list[list[int]], anchor: list[int]) -> Any:
@@ -275,11 +368,28 @@ def _product(rows: list[list[int]], columns: list[list[int]], anchor: list[int])
     factors = _factors(rows, columns, anchor)
     if factors is None:
         return _slow(rows, columns, anchor)
-    left, right = factors
-    bound = max((sum(row) for row in left), default=0) * max(
-        (max(col, default=0) for col in right), default=0
+    left, right = _merged(*factors)
+    bound = max((int(sum(row)) for row in left), default=0) * max(
+        (int(max(col, default=0)) for col in right), default=0
     )
     return _matrix(left, bound) @ _matrix(right, bound).T
+
+
+def _merged(left: Any, right: Any) -> tuple[Any, Any]:
+    """The factors with the layers that scale alike over the resolutions (the same column of
+    ``right``: every layer of a stage, say) added into one: the same products, computed once
+    per width instead of once per layer and configuration."""
+    import numpy
+
+    if not isinstance(left, numpy.ndarray) or not len(right) or not len(left):
+        return left, right
+    if int(left.max()) * left.shape[1] >= 2**62:  # the sums could pass int64
+        return left, right
+    distinct, where = numpy.unique(right.T, axis=0, return_inverse=True)
+    where = where.reshape(-1)
+    combined = numpy.zeros((len(left), len(distinct)), dtype=numpy.int64)
+    numpy.add.at(combined.T, where, left.T)
+    return combined, distinct.T
 
 
 def _slow(rows: list[list[int]], columns: list[list[int]], anchor: list[int]) -> Any:

@@ -2,10 +2,13 @@
 
 The library computes a report once (plain, exact data); this module only formats it. Cells keep
 their exact values (``int``, :class:`~fractions.Fraction`, :class:`Formula`) until a renderer
-turns them into text: JSON keeps exact integers and fractions; CSV (and :func:`to_frame`, built
-from the same :func:`records`) has exact integer counts and decimal shares, one plain table that
-spreadsheets and ``pandas.read_csv`` open as they are; human formats (table, Markdown, LaTeX) add
-the humanised form. Nothing here imports sympy, and pandas only in :func:`to_frame`.
+turns them into text. Data formats carry numbers as their readers expect them: in JSON every
+quantity is a JSON number (an integer where it is one, else a float; with ``exact``, a fraction
+is ``{"num": ..., "den": ...}``); CSV (and :func:`to_frame`, built from the same :func:`records`)
+has exact integer counts and decimal shares, one plain table that spreadsheets and
+``pandas.read_csv`` open as they are; human formats (table, Markdown, LaTeX) keep the exact
+value and add the humanised form. Nothing here imports sympy, and pandas only in
+:func:`to_frame`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,8 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: exact fractions, ``decimal`` a number as printed (``"70.6"``, ``"0.75"``: kept as text for
 #: people and in JSON, a number in CSV), ``formula`` a :class:`Formula`
 Kind = Literal["text", "int", "count", "ratio", "percent", "decimal", "formula"]
-Format = Literal["table", "csv", "json", "markdown", "latex"]
+Format = Literal["table", "csv", "json", "markdown", "latex", "parquet"]
+#: the formats of every report; tables of rows (``table``, ``sweep``) add Parquet
 FORMATS: tuple[Format, ...] = ("table", "csv", "json", "markdown", "latex")
+TABLE_FORMATS: tuple[Format, ...] = (*FORMATS, "parquet")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,19 @@ class Column:
         return self.show != "human"
 
 
-Cell = object  # int | Fraction | Formula | str | None
+@dataclass(frozen=True)
+class Shown:
+    """A quantity that people read as ``text`` (``"15,470,264,320"``, ``"7.890x"``) and data
+    formats carry as the number ``value``."""
+
+    value: int | Fraction | float | None  #: None: no number (JSON null, an empty CSV cell)
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Cell = object  # int | Fraction | Formula | Shown | str | None
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,9 @@ class Report:
 
     title: str
     columns: tuple[Column, ...]
-    rows: tuple[Mapping[str, Cell], ...]
+    #: a tuple of mappings, or a :class:`~mobicost.render.columns.Columnar` (a sweep's million
+    #: rows as columns, which the data formats write without a Python object per row)
+    rows: Sequence[Mapping[str, Cell]]
     totals: Mapping[str, Cell] | None = None
     notes: tuple[str, ...] = ()
     meta: Mapping[str, object] = field(default_factory=dict)
@@ -132,6 +151,8 @@ def _human(value: Cell, kind: Kind, *, latex: bool = False) -> str:
         return ""
     if isinstance(value, Formula):
         return f"${value.latex}$" if latex else value.unicode
+    if isinstance(value, Shown):
+        return value.text
     if kind == "count" and isinstance(value, int | Fraction):
         exact = f"{value:,}" if isinstance(value, int) else str(value)
         if -1000 < value < 1000:
@@ -148,20 +169,43 @@ def _human(value: Cell, kind: Kind, *, latex: bool = False) -> str:
     return str(value)
 
 
-def _machine(value: Cell) -> object:
-    """A JSON value: exact integers stay integers, fractions become ``"a/b"`` strings, measured
-    figures (floats) stay numbers."""
-    if value is None or isinstance(value, bool | int | str | float):
+def _number(value: Fraction, exact: bool) -> object:
+    if value.denominator == 1:
+        return value.numerator
+    return {"num": value.numerator, "den": value.denominator} if exact else float(value)
+
+
+def machine_value(value: object, kind: Kind = "text", *, exact: bool = False) -> object:
+    """A JSON value: every quantity a JSON number (an integer where it is one, else a float;
+    with ``exact``, a fraction is ``{"num": ..., "den": ...}``), text a string, and mappings
+    and sequences (a report's metadata) converted all through.
+
+    >>> machine_value(Fraction(3, 4)), machine_value(Fraction(3, 4), exact=True)
+    (0.75, {'num': 3, 'den': 4})
+    >>> machine_value("70.6", "decimal"), machine_value("1.0", "decimal"), machine_value(12)
+    (70.6, 1, 12)
+    """
+    if isinstance(value, Shown):
+        value = value.value
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, Fraction):
-        return str(value) if value.denominator != 1 else value.numerator
+        return _number(value, exact)
+    if isinstance(value, Mapping):
+        return {str(k): machine_value(v, exact=exact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [machine_value(v, exact=exact) for v in value]
+    if kind == "decimal":  # a number as printed ("70.6", "0.75", "1/3")
+        return _number(Fraction(str(value)), exact)
     return str(value)
 
 
 def _flat(value: Cell, kind: Kind = "text") -> object:
     """A CSV (and DataFrame) value: integers stay exact, fractions and decimals become floats
     (whose repr has every digit a float holds; the exact value is in JSON), text is ASCII."""
-    if value is None or isinstance(value, bool):
+    if isinstance(value, Shown):
+        value = value.value
+    if value is None or isinstance(value, bool | float):
         return value
     if isinstance(value, int):
         return float(value) if kind in ("ratio", "percent", "decimal") else value
@@ -289,36 +333,77 @@ def records(report: Report) -> list[dict[str, object]]:
     machine columns, every value flat (exact integer counts, floats, ASCII text)."""
     context = {key: _flat(value) for key, value in report.context.items()}
     columns = [c for c in report.machine_columns if c.key not in context]
-    return [
+    return [  # a columnar report's rows are made here one by one: to_csv and to_frame do not
         {**context, **{c.key: _flat(row.get(c.key), c.kind) for c in columns}}
         for row in report.rows
     ]
 
 
-def _json_ready(report: Report) -> dict[str, object]:
-    data: dict[str, object] = {"title": report.title, **report.meta}
-    data["columns"] = [{"key": c.key, "header": c.header} for c in report.machine_columns]
-    data["rows"] = [
-        {c.key: _machine(row.get(c.key)) for c in report.machine_columns} for row in report.rows
-    ]
+def _json_ready(report: Report, exact: bool = False, *, rows: bool = True) -> dict[str, object]:
+    data: dict[str, object] = {"title": report.title}
+    data.update({str(k): machine_value(v, exact=exact) for k, v in report.meta.items()})
+    columns = report.machine_columns
+    data["columns"] = [{"key": c.key, "header": c.header} for c in columns]
+    data["rows"] = (
+        [
+            {c.key: machine_value(row.get(c.key), c.kind, exact=exact) for c in columns}
+            for row in report.rows
+        ]
+        if rows
+        else []
+    )
     if report.totals is not None:
         data["totals"] = {
-            c.key: _machine(report.totals.get(c.key))
-            for c in report.machine_columns
+            c.key: machine_value(report.totals.get(c.key), c.kind, exact=exact)
+            for c in columns
             if report.totals.get(c.key) is not None
         }
     data["notes"] = list(report.notes)
     for section in report.sections:
-        data[section.key or section.title] = _json_ready(section)
+        data[section.key or section.title] = _json_ready(section, exact)
     return data
 
 
-def to_json(report: Report, *, ascii: bool = False) -> str:
-    """JSON with exact integers as numbers and expressions and fractions as strings (with
-    ``ascii``, non-ASCII characters as ``\\u`` escapes, which every JSON reader decodes)."""
+class ColumnRows(Sequence[Mapping[str, Cell]]):
+    """Rows held as columns: :class:`mobicost.render.columns.Columnar` (which imports numpy, so
+    this marker lets the renderers tell without importing it)."""
+
+    __slots__ = ()
+
+
+def _columnar(report: Report) -> Any:
+    """The report's rows where they are columns (:mod:`~mobicost.render.columns`), else None."""
+    return report.rows if isinstance(report.rows, ColumnRows) else None
+
+
+def json_chunks(report: Report, *, ascii: bool = False, exact: bool = False) -> Iterator[bytes]:
+    """:func:`to_json`'s text as UTF-8, in chunks: a columnar report's rows are written a chunk
+    at a time, never as one string."""
+    rows = _columnar(report)
+    if rows is None or report.sections:
+        yield to_json(report, ascii=ascii, exact=exact).encode("utf-8")
+        return
     import json
 
-    return json.dumps(_json_ready(report), indent=2, ensure_ascii=ascii) + "\n"
+    from .columns import ROWS_MARK
+    from .columns import json_chunks as columnar_json
+
+    data = _json_ready(report, exact, rows=False)
+    data["rows"] = ROWS_MARK
+    head = json.dumps(data, indent=2, ensure_ascii=ascii) + "\n"
+    yield from columnar_json(head, report, rows, exact=exact, ascii=ascii)
+
+
+def to_json(report: Report, *, ascii: bool = False, exact: bool = False) -> str:
+    """JSON in which every quantity is a number (an integer where it is one, else a float;
+    with ``exact``, a fraction is ``{"num": ..., "den": ...}``, which
+    ``Fraction(d["num"], d["den"])`` reads back) and expressions are strings (with ``ascii``,
+    non-ASCII characters as ``\\u`` escapes, which every JSON reader decodes)."""
+    if _columnar(report) is not None and not report.sections:
+        return b"".join(json_chunks(report, ascii=ascii, exact=exact)).decode("utf-8")
+    import json
+
+    return json.dumps(_json_ready(report, exact), indent=2, ensure_ascii=ascii) + "\n"
 
 
 def _columns(report: Report) -> list[str]:
@@ -333,6 +418,18 @@ def to_csv(report: Report) -> str:
     ASCII. Nothing else: no preamble, no totals row (a sum any reader can take), no sections
     (they derive from the rows); notes and exact fractions are in the JSON form. ``pandas.read_csv``
     with no arguments reads it back into :func:`to_frame`, integer counts as ``int64``."""
+    return b"".join(csv_chunks(report)).decode("ascii")
+
+
+def csv_chunks(report: Report) -> Iterator[bytes]:
+    """:func:`to_csv`'s text in chunks of ASCII bytes: a columnar report's rows are written a
+    chunk at a time (:mod:`~mobicost.render.columns`), with no Python object per row."""
+    rows = _columnar(report)
+    if rows is not None:
+        from .columns import csv_chunks as columnar_csv
+
+        yield from columnar_csv(report, rows)
+        return
     import csv
     import io
 
@@ -340,7 +437,7 @@ def to_csv(report: Report) -> str:
     writer = csv.writer(out)  # the excel dialect: RFC 4180, CRLF line ends
     writer.writerow(_columns(report))
     writer.writerows(record.values() for record in records(report))
-    return out.getvalue()
+    yield out.getvalue().encode("ascii")
 
 
 def to_frame(report: Report) -> Any:
@@ -348,12 +445,27 @@ def to_frame(report: Report) -> Any:
     CSV: counts ``int64``, ratios and decimals ``float64``, ``report.meta`` in ``frame.attrs``."""
     import pandas
 
-    frame = pandas.DataFrame.from_records(records(report), columns=_columns(report))
+    rows = _columnar(report)
+    if rows is not None:
+        from .columns import frame_columns
+
+        frames = [
+            pandas.DataFrame(columns, index=range(n), columns=_columns(report))
+            for n, columns in frame_columns(report, rows)
+        ]
+        frame = (
+            pandas.concat(frames, ignore_index=True)
+            if frames
+            else pandas.DataFrame(columns=_columns(report))
+        )
+    else:
+        frame = pandas.DataFrame.from_records(records(report), columns=_columns(report))
     for column in report.machine_columns:
         if column.key in report.context:
             continue
         if column.kind in ("int", "count"):
-            frame[column.key] = frame[column.key].astype("int64")
+            with contextlib.suppress(OverflowError):  # past int64: Python integers, as read_csv
+                frame[column.key] = frame[column.key].astype("int64")
         elif column.kind in ("ratio", "percent", "decimal") or frame[column.key].isna().all():
             frame[column.key] = frame[column.key].astype("float64")  # as read_csv: no value, NaN
     frame.attrs.update(report.meta)
@@ -438,11 +550,30 @@ def to_latex(report: Report) -> str:
     return text
 
 
-def render_text(report: Report, fmt: Format, *, ascii: bool = False) -> str:
+def render_chunks(
+    report: Report, fmt: Format, *, ascii: bool = False, exact: bool = False
+) -> Iterator[bytes]:
+    """The report in ``fmt`` as bytes, in chunks (UTF-8 text, or a Parquet file): a columnar
+    report's rows a chunk at a time, so that memory stays bounded whatever the rows."""
+    if fmt == "parquet":
+        from .columns import parquet_chunks
+
+        yield from parquet_chunks(report)
+    elif fmt == "csv":
+        yield from csv_chunks(report)
+    elif fmt == "json":
+        yield from json_chunks(report, ascii=ascii, exact=exact)
+    else:
+        yield render_text(report, fmt, ascii=ascii, exact=exact).encode("utf-8")
+
+
+def render_text(report: Report, fmt: Format, *, ascii: bool = False, exact: bool = False) -> str:
     """The report as text in any format (``table`` is rich's, with no styles and no width
-    limit); with ``ascii``, in ASCII only."""
+    limit); with ``ascii``, in ASCII only; with ``exact``, JSON's fractions as objects."""
+    if fmt == "parquet":
+        raise ValueError("Parquet is binary: render_chunks writes it")
     if fmt == "json":
-        return to_json(report, ascii=ascii)
+        return to_json(report, ascii=ascii, exact=exact)
     if fmt == "csv":
         return to_csv(report)  # always ASCII
     if fmt == "table":
@@ -630,8 +761,12 @@ def output_target(path: str) -> tuple[str, bool]:
     return (os.path.realpath(path) if os.path.islink(path) else path), True
 
 
-def write_output(path: str, data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8, or bytes: an image) where ``path`` points, as
+Data = str | bytes | Iterable[bytes]  #: text (UTF-8), bytes, or bytes in chunks
+
+
+def write_output(path: str, data: Data) -> None:
+    """Write ``data`` (text as UTF-8, bytes such as an image, or chunks of bytes, written as
+    they come) where ``path`` points, as
     :func:`output_target` says: atomically to a file, directly to a device or FIFO. Any failure
     is an :class:`OSError`; a failed atomic write leaves the old file as it was, and no
     temporary file behind."""
@@ -640,12 +775,18 @@ def write_output(path: str, data: str | bytes) -> None:
         write_atomic(target, data)
         return
     with open(target, "wb") as handle:
-        handle.write(_encoded(data))
+        _write(handle, data)
         handle.flush()  # a device's refusal (ENOSPC from /dev/full) surfaces here, or on close
 
 
-def _encoded(data: str | bytes) -> bytes:
-    return data.encode("utf-8") if isinstance(data, str) else data
+def _write(handle: Any, data: Data) -> None:
+    if isinstance(data, str):
+        handle.write(data.encode("utf-8"))
+    elif isinstance(data, bytes):
+        handle.write(data)
+    else:
+        for chunk in data:
+            handle.write(chunk)
 
 
 def _temporary(target: str) -> tuple[int, str]:
@@ -663,8 +804,9 @@ def _temporary(target: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {target!r}")
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` (text as UTF-8, or bytes) to the regular file ``path`` all at once: a
+def write_atomic(path: str | os.PathLike[str], data: Data) -> None:
+    """Write ``data`` (text as UTF-8, bytes, or chunks of bytes) to the regular file ``path``
+    all at once: a
     temporary file in the same directory, renamed over the target, so readers never see a
     partial file and a failure leaves nothing behind. A replaced file keeps its permissions
     (and, where allowed, owner)."""
@@ -680,7 +822,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             with contextlib.suppress(OSError):  # not ours to give away: then it is the writer's
                 os.fchown(fd, existing.st_uid, existing.st_gid)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_encoded(data))
+            _write(handle, data)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

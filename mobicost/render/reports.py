@@ -5,21 +5,21 @@ Only the layer comparison's closed-form ratios need sympy, and they import it wh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from ..analysis.check import Claim
 from ..analysis.compare import LayerComparison, ModelRow
 from ..analysis.kernels import KernelModel
 from ..analysis.latency import Prediction
-from ..analysis.sweep import Sweep
+from ..analysis.sweep import Sweep, top1_key
 from ..cost.conventions import Conventions
 from ..exact import decimal_text
 from ..nets.network import model_notes
 from ..nets.pytorch import Verification
-from ..nets.spec import typed
 from ..nets.timing import Calibration, LayerTimings, decimal_string
-from .formats import Column, Report
+from .formats import Column, Report, Shown
 from .tables import network_context, network_meta
 
 
@@ -33,13 +33,14 @@ def _unit_columns(conventions: Conventions) -> tuple[Column, ...]:
     )
 
 
-def _top1_key(origin: str) -> str:
-    """A column key for a source of accuracy: ``top1_howard_et_al_2017``."""
-    return "top1_" + "_".join("".join(c if c.isalnum() else " " for c in origin.lower()).split())
-
-
 def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[str] = ()) -> Report:
-    """One row per configuration kept; ``limit`` cuts what people see (machines get all)."""
+    """One row per configuration kept; ``limit`` cuts what people see (machines get all). The
+    rows are columns (:class:`~mobicost.render.columns.Columnar`), made a chunk at a time from
+    the sweep's arrays: a million configurations are never a million objects."""
+    import numpy
+
+    from .columns import Coded, Columnar, Joined, Quotient
+
     conventions = result.conventions
     columns = (
         Column("model", "model"),
@@ -51,40 +52,55 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
         Column("peak_bytes", "Peak act. bytes", "count"),
         Column("weight_bytes", "Weight bytes", "count", show="machine"),
         Column("ratio", f"{conventions.unit_header} / {result.reference}", "ratio"),
-        *(Column(_top1_key(o), f"top-1 % ({o})", "decimal") for o in result.origins),
+        *(Column(top1_key(o), f"top-1 % ({o})", "decimal") for o in result.origins),
     )
-    points = result.points if limit is None else result.points[:limit]
-    rows = tuple(
-        {
-            "model": p.name,
-            "alpha": decimal_text(p.alpha),
-            "resolution": p.resolution,
-            "rho": p.rho,
-            "ops": p.ops,
-            "macs": p.macs,
-            "adds": p.adds,
-            "flops": 2 * p.macs + p.adds,
-            "params": p.params,
-            "peak_bytes": p.peak_bytes,
-            "weight_bytes": p.weight_bytes,
-            "ratio": p.ratio,
-            **{_top1_key(origin): value for origin, value in p.top1.items()},
+    widths = tuple(
+        f"{decimal_text(a)} " if result.spec.width is not None else "" for a in result.alphas
+    )
+    inputs = tuple(f"{result.spec.title}-{r}" for r in result.resolutions)
+    alphas = tuple(decimal_text(a) for a in result.alphas)
+    rhos = tuple(Fraction(r, result.spec.resolution) for r in result.resolutions)
+    resolutions = numpy.asarray(result.resolutions, dtype=numpy.int64)
+    top1 = {origin: result.top1_values(origin) for origin in result.origins}
+
+    def chunk(start: int, stop: int) -> dict[str, object]:
+        data = result.arrays(start, stop)
+        i, j = data["alpha"], data["resolution"]
+        return {
+            "model": Joined((Coded(i, widths), Coded(j, inputs))),
+            "alpha": Coded(i, alphas),
+            "resolution": resolutions[j],
+            "rho": Coded(j, rhos),
+            **{key: data[key] for key in ("ops", "macs", "adds", "flops", "params")},
+            "peak_bytes": data["peak_bytes"],
+            "weight_bytes": data["weight_bytes"],
+            "ratio": Quotient(data["ops"], result.reference_ops)
+            if result.reference_ops
+            else Quotient(0 * data["ops"], 1),
+            **{top1_key(o): Coded(data[f"top1:{o}"], top1[o]) for o in result.origins},
         }
-        for p in points
-    )
+
+    rows: Sequence[Mapping[str, object]] = Columnar(len(result), chunk)
     kept = len(result)
+    if limit is not None and kept > limit:
+        rows = rows[:limit]
     notes = [
         f"{result.evaluated:,} configurations evaluated, {kept:,} kept"
         + (f" ({'; '.join(budgets)})" if budgets else "")
         + "."
     ]
+    if result.skipped_text:
+        notes.append(result.skipped_text)
     if result.pareto_axis:
         notes.append(
             f"Pareto front: no other configuration is cheaper and at least as good on "
             f"{result.pareto_axis}."
         )
     if limit is not None and kept > limit:
-        notes.append(f"Showing the first {limit:,} of {kept:,}; --format csv or json gives all.")
+        notes.append(
+            f"Showing the first {limit:,} of {kept:,} rows ({kept - limit:,} left out); "
+            "--format csv, json or parquet gives them all."
+        )
     accuracy = (
         " Top-1: ImageNet accuracy as printed by each source, where published."
         if result.origins
@@ -98,28 +114,13 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
         notes.append(f"Channels: '{result.rounding}' rounding.")
     notes.extend(conventions.notes())
     notes.extend(result.workload.notes())
-    meta = {
-        "network": result.spec.name,
-        "rounding": result.rounding,
-        "options": dict(result.options),
-        "conventions": conventions.as_dict(),
-        "evaluated": result.evaluated,
-        "kept": kept,
-        "pareto": result.pareto_axis,
-    }
     return Report(
         f"{result.spec.title}: alpha x resolution sweep",
         columns,
         rows,
         notes=tuple(notes),
-        meta=meta,
-        context={
-            "network": result.spec.name,
-            "rounding": result.rounding,
-            **{name: typed(value) for name, value in result.options},
-            **conventions.as_dict(),
-            **result.workload.as_dict(),
-        },
+        meta=result.meta(),
+        context=result.context(),
     )
 
 
@@ -242,11 +243,40 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
     )
 
 
+_FIGURE = re.compile(r"~?(?P<number>-?[\d,]*\.?\d+)(?P<unit>x|%)?")
+
+
+def _computed(claim: Claim) -> Shown | str:
+    """The computed figure: as its claim prints it for people, a number for data formats (the
+    exact one where the claim was judged against it, else the figure printed, in the printed
+    unit: ``"7.890x"`` is 7.89, ``"95.2%"`` 95.2)."""
+    if claim.value is not None:
+        return Shown(claim.value, claim.computed)
+    figure = _FIGURE.fullmatch(claim.computed)
+    if figure is None:  # "not built": people read why, data formats get no number
+        return Shown(None, claim.computed)
+    return Shown(Fraction(figure["number"].replace(",", "")), claim.computed)
+
+
+_PRINTED = re.compile(r"~?(?P<number>-?\d*\.?\d+)(?P<unit>[KMG%x]?)")
+_SCALES = {"K": 10**3, "M": 10**6, "G": 10**9}
+
+
+def _printed_value(printed: str) -> Fraction | None:
+    """What a claim's printed text says as a number (``"569M"`` is 569,000,000, ``"70.6%"``
+    70.6, ``"~0.5625"`` 0.5625), or None where it is not one number (``"8 to 9x"``)."""
+    figure = _PRINTED.fullmatch(printed)
+    if figure is None:
+        return None
+    return Fraction(figure["number"]) * _SCALES.get(figure["unit"], 1)
+
+
 def check_report(claims: Sequence[Claim]) -> Report:
     columns = (
         Column("claim", "claim"),
         Column("source", "source"),
         Column("printed", "printed"),
+        Column("printed_value", "printed, as a number", "decimal", show="machine"),
         Column("computed", "computed"),
         Column("difference", "difference", "percent"),
         Column("verdict", "verdict"),
@@ -258,7 +288,8 @@ def check_report(claims: Sequence[Claim]) -> Report:
             "claim": c.claim,
             "source": c.source,
             "printed": c.printed,
-            "computed": c.computed,
+            "printed_value": _printed_value(c.printed),
+            "computed": _computed(c),
             "difference": c.difference,
             "verdict": c.verdict,
             "explained": c.explained,
@@ -504,12 +535,12 @@ def latency_report(prediction: Prediction) -> Report:
                 "name": device.name,
                 "title": device.title,
                 "source": device.source,
-                "peak": {k: str(v) for k, v in device.peak.items()},
-                "bandwidth": str(device.bandwidth),
-                "overhead": str(device.overhead),
+                "peak": dict(device.peak),
+                "bandwidth": device.bandwidth,
+                "overhead": device.overhead,
             },
             "workload": workload.as_dict(),
-            "seconds": str(prediction.seconds),
+            "seconds": prediction.seconds,
         },
         sections=(breakdown,),
         context={**network_context(net), **workload.as_dict(), "device": device.name},
@@ -709,7 +740,7 @@ def profile_report(measured: LayerTimings, prediction: Prediction) -> Report:
             "threads": machine.threads,
             "whole_seconds": measured.whole,
             "layers_seconds": measured.seconds,
-            "predicted_seconds": str(prediction.seconds),
+            "predicted_seconds": prediction.seconds,
             "profile": prediction.device.name,
         },
         sections=(breakdown,),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..nets.memory import NetworkMemory, Workload, network_memory
 from ..nets.network import Network, model_notes
+from ..nets.spec import typed
 from .formats import Column, Report, humanize, to_frame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,11 +23,11 @@ def network_meta(network: Network) -> dict[str, object]:
         "model": network.name,
         "network": network.key,
         "source": network.spec.source,
-        "alpha": str(network.alpha),
+        "alpha": network.alpha,
         "resolution": network.resolution,
-        "rho": str(network.rho),
+        "rho": network.rho,
         "rounding": network.rounding,
-        "options": dict(network.options),
+        "options": {name: typed(value) for name, value in network.options},
         "conventions": network.conventions.as_dict(),
     }
 
