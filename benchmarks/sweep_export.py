@@ -91,7 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--small", action="store_true", help="100,000 rows instead of 1,001,000")
-    parser.add_argument("--no-networks", action="store_true", help="skip the per-network row")
+    parser.add_argument("--no-networks", action="store_true", help="skip the per-network table")
+    parser.add_argument("--networks", action="store_true", help="only the per-network table")
     args = parser.parse_args()
     grid = SMALL if args.small else MILLION
     print(
@@ -108,7 +109,11 @@ def main() -> None:
         ("pandas DataFrame.to_csv, same table", "pandas-csv"),
     ]
     results: dict[str, list[dict[str, float]]] = {what: [] for _, what in measures}
-    for _ in range(args.runs):  # interleaved, so that load drift hits every measure alike
+    if args.networks:
+        measures, results["sweep"] = [], [measure("sweep", "mobilenet-v1", grid)]
+    for _ in range(
+        args.runs if measures else 0
+    ):  # interleaved, so that load drift hits every measure alike
         for _, what in measures:
             results[what].append(measure(what, "mobilenet-v1", grid))
     rows = int(results["sweep"][0]["rows"])
@@ -121,8 +126,9 @@ def main() -> None:
         size = median(results[what], "bytes") / 2**20
         shown = f"{size:,.0f} MiB" if size else ""
         print(f"| {label} | {seconds:.2f} | {rows / seconds:,.0f} | {peak:,.0f} MiB | {shown} |")
-    csv, arrow = median(results["csv"], "seconds"), median(results["pyarrow-csv"], "seconds")
-    print(f"\nmobicost's CSV takes {csv / arrow:.2f}x pyarrow's time (the goal: at most 3x).")
+    if measures:
+        csv, arrow = median(results["csv"], "seconds"), median(results["pyarrow-csv"], "seconds")
+        print(f"\nmobicost's CSV takes {csv / arrow:.2f}x pyarrow's time (the goal: at most 3x).")
     if args.no_networks:
         return
     from mobicost.nets.library import load, names

@@ -239,3 +239,61 @@ def test_a_sweep_with_nothing_possible_fails():
 
     with pytest.raises(MobicostError, match=r"^no configuration can be built: .*no channels"):
         sweep(["0.01", "0.02"], [224])
+
+
+def _direct_cells(name, alphas, resolutions, workload):
+    """Every cell of a grid built on its own: (MACs, other ops, params, peak bytes)."""
+    from mobicost.nets.library import load
+    from mobicost.nets.memory import network_memory
+    from mobicost.nets.network import build, conventions_for
+
+    spec = load(name)
+    conventions = conventions_for(spec)
+    cells = {}
+    for i, alpha in enumerate(alphas):
+        for j, resolution in enumerate(resolutions):
+            net = build(spec, alpha=alpha, resolution=resolution, conventions=conventions)
+            peak = network_memory(net, workload).peak_bytes
+            cells[i, j] = (int(net.total.macs), int(net.total.adds), net.params, peak)
+    return spec, conventions, cells
+
+
+@pytest.mark.parametrize("name", ["mobilenet-v2", "mobilenet-v3-small"])
+def test_groups_of_widths_follow_the_first_and_equal_direct_builds(name, monkeypatch):
+    """MobileNet v2 and v3 build different layers at different widths (a residual block keeps
+    its shortcut only where its rounded channels match), so their widths fall into groups;
+    every group after the first takes its resolution columns from the first's. Every cell
+    equals a network built on its own, and a wrong column is caught by the group's corner
+    check (the group is then costed node by node), never returned."""
+    from mobicost.nets import grid
+    from mobicost.nets.memory import Workload
+
+    alphas = [Fraction(k, 20) for k in range(3, 29, 2)]  # 0.15 to 1.35
+    resolutions = [40, 96, 161, 224]
+    workload = Workload(batch=2, activations="int8")
+    spec, conventions, direct = _direct_cells(name, alphas, resolutions, workload)
+    followed = []
+    alike = grid._alike
+
+    def spy(*args, **kwargs):
+        result = alike(*args, **kwargs)
+        followed.append(result is not None)
+        return result
+
+    monkeypatch.setattr(grid, "_alike", spy)
+    costed = grid.cost_grid(spec, alphas, resolutions, conventions=conventions, workload=workload)
+    assert followed and all(followed)  # several groups, and the later ones followed the first
+    fields = ("macs", "adds", "params", "peak_bytes")
+    for (i, j), want in direct.items():
+        assert tuple(int(costed.values[f][i, j]) for f in fields) == want, (i, j)
+
+    def wrong(*args, **kwargs):
+        result = alike(*args, **kwargs)
+        if result is not None:
+            result[0]["macs"][-1] += 1  # one MAC too many in the classifier
+        return result
+
+    monkeypatch.setattr(grid, "_alike", wrong)
+    checked = grid.cost_grid(spec, alphas, resolutions, conventions=conventions, workload=workload)
+    for (i, j), want in direct.items():
+        assert tuple(int(checked.values[f][i, j]) for f in fields) == want, (i, j)

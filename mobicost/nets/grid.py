@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from . import ops
-from .memory import VIEWS, Workload, live_sets, tensor_bytes
+from .memory import VIEWS, Workload, live_sets, network_memory, tensor_bytes
 from .network import Network, build
 from .ops import Tensor
 from .spec import INPUT, Spec, reads_size
@@ -142,12 +142,37 @@ def cost_grid(
     # each group's first width at each resolution: its vectors and its tensors' bytes
     across: dict[tuple[tuple[str, str], ...], dict[int, tuple[dict[str, list[int]], Any]]] = {}
     bad: dict[int, str] = {}
-    for signature in groups:
+    # the first group's columns are costed node by node; another group's follow them where its
+    # layers are theirs (:func:`_alike`), checked at a corner below
+    base = next(iter(groups), None)
+    base_shapes: dict[int, dict[str, Tensor]] = {}
+    derived: set[tuple[tuple[str, str], ...]] = set()
+
+    def columns_of(signature: tuple[tuple[str, str], ...], follow: bool) -> None:
+        nonlocal built
         across[signature] = {}
         for j, resolution in enumerate(resolutions):
             if j == anchor or j in bad:
                 continue
-            column = _column(firsts[signature], resolution, workload) if resizable else None
+            column = None
+            if follow and signature != base and base is not None and j in base_shapes:
+                column = _alike(
+                    firsts[signature],
+                    by_alpha[groups[signature][0]][0],
+                    firsts[base],
+                    by_alpha[groups[base][0]][0],
+                    (across[base][j][0], base_shapes[j]),
+                    resolution,
+                    workload,
+                )
+                if column is not None:
+                    derived.add(signature)
+            if column is None and resizable:
+                costed = _column(firsts[signature], resolution, workload)
+                if costed is not None:
+                    column = costed[:2]
+                    if signature == base:
+                        base_shapes[j] = costed[2]
             if column is None:
                 try:
                     network = net(firsts[signature].alpha, resolution)
@@ -159,6 +184,9 @@ def cost_grid(
                 column = (_vectors(network), tensor_bytes(network, workload))
             built += 1
             across[signature][j] = column
+
+    for signature in groups:
+        columns_of(signature, follow=True)
     impossible += [Impossible("resolution", resolutions[j], bad[j]) for j in sorted(bad)]
     kept_alphas = [i for i in range(len(alphas)) if i in by_alpha]
     kept = [j for j in range(len(resolutions)) if j not in bad]
@@ -169,8 +197,11 @@ def cost_grid(
         )
     row_of = {i: k for k, i in enumerate(kept_alphas)}
 
-    parts = []  # each group's members (rows of the kept grid) and their cells
-    for signature, members in groups.items():
+    def _group_cells(
+        signature: tuple[tuple[str, str], ...], members: list[int]
+    ) -> dict[str, Any] | None:
+        """The cells of one group's widths; None where a followed group fails its check."""
+        nonlocal built
         first = firsts[signature]
         across_vectors, across_sizes = [], []
         for j in kept:
@@ -184,7 +215,7 @@ def cost_grid(
         rows = {name: [by_alpha[i][0][name] for i in members] for name in FIELDS}
         cells = {name: _product(rows[name], columns[name], rows[name][0]) for name in FIELDS}
         exact = True
-        if len(members) > 1 and len(kept) > 1:
+        if len(members) > 1 and len(kept) > 1 and signature not in derived:
             last = kept[-1] if kept[-1] != anchor else kept[0]
             check = _vectors(net(alphas[members[-1]], resolutions[last]))
             built += 1
@@ -198,6 +229,26 @@ def cost_grid(
                         cells[name][k, place] = sum(direct[name])
         _, held = live_sets(first, workload)
         cells["peak_bytes"] = _peaks([by_alpha[i][1] for i in members], across_sizes, held)
+        if signature in derived and len(kept) > 1:  # followed: a corner built on its own
+            last = kept[-1] if kept[-1] != anchor else kept[0]
+            corner = net(alphas[members[-1]], resolutions[last])
+            built += 1
+            place = kept.index(last)
+            vectors = _vectors(corner)
+            if any(cells[name][-1, place] != sum(vectors[name]) for name in FIELDS) or (
+                cells["peak_bytes"][-1, place] != network_memory(corner, workload).peak_bytes
+            ):
+                return None
+        return cells
+
+    parts = []  # each group's members (rows of the kept grid) and their cells
+    for signature, members in groups.items():
+        cells = _group_cells(signature, members)
+        if cells is None:  # a followed group failed its check: its own columns, node by node
+            derived.discard(signature)
+            columns_of(signature, follow=False)
+            cells = _group_cells(signature, members)
+        assert cells is not None
         parts.append(([row_of[i] for i in members], cells))
 
     # int64 where every group's sums are (each below 2**62, by the bound that chose int64)
@@ -222,7 +273,7 @@ def cost_grid(
 
 def _column(
     network: Network, resolution: int, workload: Workload
-) -> tuple[dict[str, list[int]], dict[str, int]] | None:
+) -> tuple[dict[str, list[int]], dict[str, int], dict[str, Tensor]] | None:
     """``network``'s cost vectors and tensor bytes (:func:`_vectors`, :func:`tensor_bytes`) on
     a ``resolution`` input, without expanding its spec again or making a network: its nodes'
     shapes inferred anew and each costed by its kind's rule, as
@@ -231,7 +282,8 @@ def _column(
     resolution only through its inputs' channels; so where every tensor keeps its channels,
     building the spec at ``resolution`` makes these very nodes (and the same batch-norm
     parameters, which follow the channels). None where a tensor's channels change (a
-    flatten's do) or a shape cannot be inferred: the caller builds that network instead."""
+    flatten's do) or a shape cannot be inferred: the caller builds that network instead. The
+    shapes come third."""
     conventions = network.conventions
     shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
     per = workload.batch * workload.activation_size
@@ -253,7 +305,74 @@ def _column(
                 sizes[layer.name] = out.elements * per
     except MobicostError:
         return None
-    return {"macs": macs, "adds": adds, "params": params}, sizes
+    return {"macs": macs, "adds": adds, "params": params}, sizes, shapes
+
+
+def _alike(
+    network: Network,
+    own: Mapping[str, list[int]],
+    base: Network,
+    at_reference: Mapping[str, list[int]],
+    at_resolution: tuple[Mapping[str, list[int]], Mapping[str, Tensor]],
+    resolution: int,
+    workload: Workload,
+) -> tuple[dict[str, list[int]], dict[str, int]] | None:
+    """``network``'s cost vectors and tensor bytes at ``resolution`` from those of ``base``,
+    another width of the same spec whose group was costed there already (``at_resolution``:
+    its vectors and shapes): a layer of both, of one kind and one size at the reference
+    resolution, scales with the resolution as base's does (its cost is a channel part times a
+    spatial part, the grid's own rule), so its cost is base's times its own at the reference
+    (``own``) over base's there (``at_reference``); a tensor of both has base's size with its
+    own channels; a layer of its own alone (a residual addition kept at this width) is costed
+    by its kind's rule. None where a quotient is not whole or a shape cannot be inferred. The
+    caller checks the group at a corner against a network built there."""
+    vectors, shapes_there = at_resolution
+    index = {layer.name: k for k, layer in enumerate(base.layers)}
+    conventions = network.conventions
+    shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
+    per = workload.batch * workload.activation_size
+    sizes = {INPUT: shapes[INPUT].elements * per}
+    out_vectors: dict[str, list[int]] = {name: [] for name in FIELDS}
+    try:
+        for k, layer in enumerate(network.layers):
+            m = index.get(layer.name, -1)
+            theirs = base.layers[m] if m >= 0 else None
+            if (
+                theirs is not None
+                and theirs.kind == layer.kind
+                and (theirs.output.h, theirs.output.w) == (layer.output.h, layer.output.w)
+            ):
+                there = shapes_there[layer.name]
+                out = Tensor(layer.output.c, there.h, there.w, layer.output.flat)
+                for name in FIELDS:
+                    reference, scaled, mine = at_reference[name][m], vectors[name][m], own[name][k]
+                    if reference == 0:
+                        if scaled or mine:
+                            return None
+                        out_vectors[name].append(0)
+                        continue
+                    value, remainder = divmod(scaled * mine, reference)
+                    if remainder:
+                        return None
+                    out_vectors[name].append(value)
+            else:
+                op = layer.op
+                inputs = tuple(shapes[name] for name in layer.node.inputs)
+                out = op.infer(inputs)
+                if (out.c, out.flat) != (layer.output.c, layer.output.flat):
+                    return None
+                cost = op.cost(inputs, out, conventions, conventions.bias_on(op.bias_class))
+                out_vectors["macs"].append(int(cost.macs))
+                out_vectors["adds"].append(
+                    int(cost.adds) + ops.activation_ops(op, out, conventions)
+                )
+                out_vectors["params"].append(int(cost.params + layer.bn.params))
+            shapes[layer.name] = out
+            if not isinstance(layer.op, VIEWS):
+                sizes[layer.name] = out.elements * per
+    except MobicostError:
+        return None
+    return out_vectors, sizes
 
 
 def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list[set[str]]) -> Any:
