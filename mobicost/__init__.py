@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time, loaded o
     )
     from .cost.variants import VARIANTS, Evaluation, Shape, Variant, evaluate
     from .errors import MobicostError
+    from .frontends.torch import from_torch
     from .nets.library import load, load_spec, names
     from .nets.network import Layer, Network, mobilenet_v1, model, network
     from .nets.spec import Spec, parse
@@ -59,6 +60,7 @@ _HOMES = {
     "Conventions": "cost.conventions",
     **dict.fromkeys(("VARIANTS", "Evaluation", "Shape", "Variant", "evaluate"), "cost.variants"),
     "MobicostError": "errors",
+    "from_torch": "frontends.torch",
     **dict.fromkeys(("load", "load_spec", "names"), "nets.library"),
     **dict.fromkeys(("Layer", "Network", "mobilenet_v1", "model", "network"), "nets.network"),
     **dict.fromkeys(("Spec", "parse"), "nets.spec"),
@@ -82,6 +84,7 @@ __all__ = [
     "depthwise",
     "depthwise_separable",
     "evaluate",
+    "from_torch",
     "fully_connected",
     "global_avg_pool",
     "grouped",

@@ -20,6 +20,8 @@ import pytest
 EXTRAS = {
     "torch": "pip install torch==2.13.0 (a CPU build)",
     "onnx": "pip install 'mobicost[onnx]'",
+    "onnxscript": "pip install onnxscript (torch.onnx.export(..., dynamo=True) needs it)",
+    "torchvision": "pip install torchvision (model definitions: tests/torchvision_models.py)",
     "onnxruntime": "pip install 'mobicost[onnxruntime]'",
     "pyarrow": "pip install 'mobicost[parquet]'",
     "matplotlib": "pip install 'mobicost[plot]'",
