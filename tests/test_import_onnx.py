@@ -1,0 +1,88 @@
+"""ONNX files read by mobicost.from_onnx, proven against torch's counter on the same models.
+
+Each torchvision model is exported here with ``torch.onnx.export(..., dynamo=True,
+optimize=False)`` (the optimizer folds batch norm into the convolutions and merges equal
+initializers, so the file would hold fewer parameters than the module) and read back: its MACs
+must equal FlopCounterMode's on the module, module by module (the exporter's name scopes say
+which module made each node), and its parameters ``sum(p.numel())``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from test_import_torch import mobicost_macs, torch_macs
+
+from mobicost import MobicostError
+from mobicost.frontends import not_costed
+
+pytestmark = pytest.mark.requires("torch", "onnx")
+
+
+def export(model, shape, path, *, dynamo=True):
+    import torch
+
+    example = (torch.randn(1, *shape),)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dynamo:
+            torch.onnx.export(model, example, path, dynamo=True, optimize=False, verbose=False)
+        else:
+            torch.onnx.export(
+                model,
+                example,
+                path,
+                dynamo=False,
+                do_constant_folding=False,
+                training=torch.onnx.TrainingMode.PRESERVE,
+            )
+    return path
+
+
+CASES = [
+    ("resnet18", {}, (3, 64, 64)),
+    ("vit_b_16", {"image_size": 32}, (3, 32, 32)),
+]
+
+
+@pytest.mark.requires("torchvision", "onnxscript")
+@pytest.mark.parametrize(("name", "kwargs", "shape"), CASES, ids=[c[0] for c in CASES])
+def test_exported_models_cost_as_torch_counts_module_by_module(tmp_path, name, kwargs, shape):
+    from torchvision_models import build
+
+    from mobicost import from_onnx
+
+    model = build(name, **kwargs)
+    net = from_onnx(export(model, shape, tmp_path / f"{name}.onnx"))
+    expected = torch_macs(model, shape)
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    assert net.params == sum(p.numel() for p in model.parameters())
+    assert not_costed(net) == ()
+    assert net.name == f"{name}-{shape[1]}"
+
+
+@pytest.mark.requires("torchvision")
+def test_the_older_exporter_too(tmp_path):
+    """torch's TorchScript-based exporter (dynamo=False): the same totals (its node names do
+    not carry module paths, so only the totals are compared)."""
+    from torchvision_models import build
+
+    from mobicost import from_onnx, from_torch
+
+    model = build("mobilenet_v2")
+    net = from_onnx(export(model, (3, 224, 224), tmp_path / "m.onnx", dynamo=False))
+    assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
+    assert net.total.macs == from_torch(model).total.macs
+
+
+def test_not_onnx_says_so_in_one_line(tmp_path):
+    from mobicost import from_onnx
+
+    text = tmp_path / "notes.onnx"
+    text.write_text("not a model\n")
+    with pytest.raises(MobicostError, match=r"^.*notes\.onnx is not an ONNX model: [^\n]*$"):
+        from_onnx(text)
+    with pytest.raises(MobicostError, match="no such ONNX file"):
+        from_onnx(tmp_path / "missing.onnx")
