@@ -54,10 +54,16 @@ def require(module: str) -> None:
 
 
 def command_needs(args: Sequence[str]) -> tuple[str, ...]:
-    """The extras a ``mobicost ARGS`` command line needs to run."""
+    """The extras a ``mobicost ARGS`` command line needs to run (an imported model: torch, or
+    onnx for an ONNX file)."""
+    from mobicost.frontends.models import is_model
+
     if args and (args[0] in TORCH_COMMANDS or (args[0] == "check" and "--measure" in args)):
         return ("torch",)
-    return ()
+    models = [arg for arg in args[1:] if is_model(arg)]
+    if any(arg.lower().endswith(".onnx") for arg in models):
+        return ("onnx",)
+    return ("torch",) if models else ()
 
 
 def marks_for(args: Sequence[str]) -> list[pytest.MarkDecorator]:

@@ -61,9 +61,15 @@ VIEWS = {
 FACTORIES = {"Shape", "Size", "ConstantOfShape", "Constant", "Equal", "Less", "Greater", "Range"}
 
 
-def from_onnx(path: str | os.PathLike[str], *, name: str | None = None) -> Network:
+def from_onnx(
+    path: str | os.PathLike[str],
+    *,
+    input_shape: Sequence[int] | None = None,
+    name: str | None = None,
+) -> Network:
     """Cost an ONNX file (its weights inline or in external data beside it) at its input's
-    static shape, a batch of one: the same :class:`~mobicost.nets.network.Network` the built-in
+    static shape, or ``input_shape`` (without the batch; a 0 keeps the file's size there), a
+    batch of one: the same :class:`~mobicost.nets.network.Network` the built-in
     networks are, one layer per node. MACs are ``torch.utils.flop_counter``'s convention
     (FLOPs / 2); parameters are the file's learned tensors."""
     try:
@@ -83,11 +89,13 @@ def from_onnx(path: str | os.PathLike[str], *, name: str | None = None) -> Netwo
             f"{text} is not an ONNX model: {reason[0] if reason else type(error).__name__}"
         ) from None
     title = name or os.path.splitext(os.path.basename(text))[0]
-    return _Reader(onnx, model, title).network(f"ONNX file {os.path.basename(text)}")
+    return _Reader(onnx, model, title, input_shape).network(f"ONNX file {os.path.basename(text)}")
 
 
 class _Reader:
-    def __init__(self, onnx: Any, model: Any, title: str) -> None:
+    def __init__(
+        self, onnx: Any, model: Any, title: str, input_shape: Sequence[int] | None = None
+    ) -> None:
         self.onnx = onnx
         self.title = title
         graph = model.graph
@@ -100,6 +108,16 @@ class _Reader:
             d.dim_value if d.HasField("dim_value") else 0
             for d in real[0].type.tensor_type.shape.dim
         ]
+        if input_shape is not None:
+            if len(input_shape) != len(dims) - 1:
+                raise ModelError(
+                    f"{title}: its input is {len(dims) - 1}-d (without the batch), "
+                    f"not {'x'.join(map(str, input_shape))}"
+                )
+            dims = [1, *(given or own for given, own in zip(input_shape, dims[1:], strict=True))]
+            for dim, size in zip(real[0].type.tensor_type.shape.dim, dims, strict=True):
+                dim.Clear()
+                dim.dim_value = size
         if not dims or any(d < 1 for d in dims[1:]):
             raise ModelError(
                 f"{title}: its input {self.input_name!r} has no static shape "
