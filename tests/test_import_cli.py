@@ -129,3 +129,14 @@ def test_the_rule_that_keeps_imports_apart_from_built_in_names():
     assert is_model("timm:resnet50")
     for built_in in ("mobilenet-v2@0.75:192", "mobilenet-v2:224", "my_net.toml", "resnet-50"):
         assert not is_model(built_in)
+
+
+@pytest.mark.parametrize("command", ["compare --models", "sweep", "check"])
+def test_commands_over_many_models_refuse_an_import_in_one_line(run, model_file, command):
+    line = run.error(*command.split(), f"{model_file}:build")
+    assert "an imported model works with table, latency and plot for now" in line
+
+
+def test_latency_takes_an_imported_model(run, model_file):
+    data = run.json("latency", f"{model_file}:build", "--input", "3x16x16")
+    assert data["model"] == f"{model_file}:build-16"
