@@ -266,7 +266,7 @@ class _Reader:
             made = handler(self, list(node.input), attrs)
             if made is not None:
                 return made
-        live = [i for i in inputs if i in self.names]
+        live = [i for i in inputs if i in self.names or i in self.derived]
         if kind in ACTIVATIONS:
             word = ACTIVATIONS[kind]
             if kind == "Clip" and self._clip(node) == (0.0, 6.0):

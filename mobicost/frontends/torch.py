@@ -352,12 +352,12 @@ class _Tracer:
                 word = "relu6"
             return ops.Activation(word), [args[0]], set()
         if fn in ELTWISE:
-            return ops.Eltwise(fn), [t for t in live if id(t) in self.names], set()
+            return ops.Eltwise(fn), live, set()
         if fn in REDUCTIONS:
             return ops.Reduce(REDUCTIONS[fn], dims), [args[0]], set()
         if fn in VIEWS:
-            return ops.View(fn, dims), [t for t in live if id(t) in self.names], set()
-        return ops.Uncosted(f"aten.{fn}", dims), [t for t in live if id(t) in self.names], set()
+            return ops.View(fn, dims), live, set()
+        return ops.Uncosted(f"aten.{fn}", dims), live, set()
 
     def is_param(self, tensor: Any) -> bool:
         return tensor is not None and id(tensor) in self.derived and id(tensor) not in self.names
