@@ -1,29 +1,35 @@
 """Every torchvision classification model at its default input size, read by
 ``mobicost.from_torch`` and compared with torch's own counter, module by module.
 
-    PYTHONPATH=.:tests python benchmarks/import_torchvision.py [NAME...] > sweep.txt
+    PYTHONPATH=.:tests python benchmarks/import_torchvision.py [--onnx] [NAME...] > sweep.txt
 
 One line per model: its name, input size, OK or DIFF, mobicost's MACs, torch's MACs
 (FlopCounterMode's FLOPs / 2, with the math attention kernel whose products its CPU count
 otherwise leaves out, and MultiheadAttention's fast path off), mobicost's parameters,
 ``sum(p.numel())``, the modules that differ, the operations not costed, and the seconds taken.
 torchvision comes from tests/torchvision_models.py (its model definitions, randomly initialised;
-no weights). The README's "Imported models" section gives the results.
+no weights). With ``--onnx`` each model is exported (``torch.onnx.export(..., dynamo=True,
+optimize=False)``, needs onnxscript) and the file read by ``mobicost.from_onnx`` instead. The
+README's "Imported models" section gives the results.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from test_import_torch import mobicost_macs, torch_macs
 from torchvision_models import models
 
-from mobicost import from_torch
+from mobicost import from_onnx, from_torch
 from mobicost.frontends import not_costed
 
 
 def main(names: list[str]) -> int:
+    onnx = "--onnx" in names
+    names = [name for name in names if name != "--onnx"]
     library = models()
     failures = 0
     for name in names or library.list_models(module=library):
@@ -32,7 +38,7 @@ def main(names: list[str]) -> int:
         size = int(weights.transforms.keywords.get("crop_size", 224))
         model = getattr(library, name)().eval()
         shape = (3, size, size)
-        net = from_torch(model, shape, name=name)
+        net = exported(model, shape, name) if onnx else from_torch(model, shape, name=name)
         expected = torch_macs(model, shape)
         ours = mobicost_macs(net)
         differ = [path for path, macs in expected.items() if ours.get(path, 0) != macs]
@@ -53,6 +59,19 @@ def main(names: list[str]) -> int:
             flush=True,
         )
     return 1 if failures else 0
+
+
+def exported(model: object, shape: tuple[int, ...], name: str) -> object:
+    import warnings
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = Path(folder) / f"{name}.onnx"
+        example = (torch.randn(1, *shape),)
+        torch.onnx.export(model, example, path, dynamo=True, optimize=False, verbose=False)
+        return from_onnx(path, name=name)
 
 
 if __name__ == "__main__":

@@ -211,10 +211,10 @@ def test_transformer_rules_are_written_once_for_numbers_and_symbols():
 def test_tensor_kinds_infer_their_shapes():
     tokens = ops.shaped((1, 197, 768))
     assert ops.MatMul(3072, weight=True).infer((tokens,)) == ops.shaped((1, 197, 3072))
-    q = ops.shaped((1, 12, 197, 64))
+    q = ops.shaped((1, 12, 197, 64), image=False)
     assert ops.Attention().infer((q, q, q)) == q
     scores = ops.MatMul().infer((q, ops.shaped((1, 12, 64, 197))))
-    assert scores.text == "197x197x12"  # a 4-d tensor reads as a map: H x W x C
+    assert scores.text == "1x12x197x197"  # not an image's map: as PyTorch writes it
     assert ops.Eltwise("mul").infer((ops.Tensor(96, 56, 56), ops.Tensor(96, 1, 1))) == ops.Tensor(
         96, 56, 56
     )

@@ -67,16 +67,24 @@ class GraphBuilder:
         return f"{base}/{fn}.{count}"
 
     def add(
-        self, base: str, fn: str, op: Op, inputs: Sequence[str], observed: Tensor, origin: str
+        self,
+        base: str,
+        fn: str,
+        op: Op,
+        inputs: Sequence[str],
+        dims: tuple[int, ...],
+        origin: str,
     ) -> str:
-        """Add a node; where its kind's shape rule fails or disagrees with ``observed``, it is
-        kept as an :class:`~mobicost.nets.ops.Uncosted` node named ``fn``."""
+        """Add a node whose output was observed to have shape ``dims``; where its kind's shape
+        rule fails or disagrees, it is kept as an :class:`~mobicost.nets.ops.Uncosted` node
+        named ``fn``."""
         shapes = tuple(self.shapes[name] for name in inputs)
+        observed = ops.shaped(dims, image=_image(op, shapes))
         try:
             inferred: Tensor | None = op.infer(shapes)
         except MobicostError:
             inferred = None
-        if inferred != observed:
+        if inferred is None or inferred.shape != observed.shape:
             op = ops.Uncosted(fn, observed.shape)
         name = self.fresh(base, fn.rpartition(".")[2])
         self.nodes.append(Node(name, op, tuple(inputs), origin=origin))
@@ -85,6 +93,19 @@ class GraphBuilder:
 
     def graph(self) -> Graph:
         return Graph(self.input, tuple(self.nodes), dict(self.shapes))
+
+
+def _image(op: Op, inputs: tuple[Tensor, ...]) -> bool:
+    """Whether a 4-d output is an image's feature map (shown H x W x C, as the paper's tables)
+    rather than a tensor such as attention's heads: what convolutions, pooling and batch norm
+    make, and what element-wise operations make of a map."""
+    if isinstance(op, ops.Conv | ops.Pool):
+        return True
+    if isinstance(op, ops.Norm):
+        return op.fn == "batch"
+    if isinstance(op, ops.Activation | ops.Eltwise | ops.Reduce | ops.Uncosted):
+        return bool(inputs) and not inputs[0].dims and not inputs[0].flat
+    return False
 
 
 def not_costed(network: Network) -> tuple[str, ...]:

@@ -181,7 +181,7 @@ class _Reader:
             for key in unused:
                 size = self.numel(key)
                 op = ops.Param((size,), size)
-                self.builder.add(key, "unused", op, [], ops.shaped((size,)), "")
+                self.builder.add(key, "unused", op, [], (size,), "")
         outputs = [self.shapes.get(o.name, ()) for o in self.model.graph.output]
         classes = outputs[0][-1] if outputs and outputs[0] else 0
         return imported_network(
@@ -233,7 +233,7 @@ class _Reader:
             elif isinstance(op, ops.Uncosted):
                 chosen = ops.Uncosted(op.name, shape)
             fn = f"onnx.{node.op_type}"
-            self.names[out] = self.builder.add(base, fn, chosen, args, ops.shaped(shape), base)
+            self.names[out] = self.builder.add(base, fn, chosen, args, shape, base)
 
     def _param_node(self, key: str, base: str) -> str:
         if key in self.param_nodes:
@@ -249,7 +249,7 @@ class _Reader:
         label = new[0] if len(new) == 1 else base
         op = ops.Param(shape, size)
         owner = label.rpartition(".")[0] if len(new) == 1 else base
-        name = self.builder.add(label, "param", op, [], ops.shaped(shape), owner)
+        name = self.builder.add(label, "param", op, [], shape, owner)
         self.param_nodes[key] = name
         return name
 

@@ -283,9 +283,7 @@ class _Tracer:
         for t in outputs if several else outputs[:1]:
             shape = tuple(int(d) for d in t.shape)
             chosen = ops.View(fn, shape) if several else op
-            name = self.builder.add(
-                base, f"aten.{fn}", chosen, [*names, *extra], ops.shaped(shape), base
-            )
+            name = self.builder.add(base, f"aten.{fn}", chosen, [*names, *extra], shape, base)
             self._name(t, name)
 
     def _input(self, tensor: Any, base: str) -> str:
@@ -306,9 +304,7 @@ class _Tracer:
         label = new[0] if len(new) == 1 else base
         shape = tuple(int(d) for d in tensor.shape)
         owner = label.rpartition(".")[0] if len(new) == 1 else base
-        name = self.builder.add(
-            label, "param", ops.Param(shape, size), [], ops.shaped(shape), owner
-        )
+        name = self.builder.add(label, "param", ops.Param(shape, size), [], shape, owner)
         self.param_nodes[key] = name
         weakref.finalize(tensor, self.param_nodes.pop, key, None)
         return name
@@ -326,7 +322,7 @@ class _Tracer:
             self.unused[owner or "(root)"] = size
             self.counted |= set(names)
             op = ops.Param((size,), size)
-            self.builder.add(owner, "unused", op, [], ops.shaped((size,)), owner)
+            self.builder.add(owner, "unused", op, [], (size,), owner)
 
     # --- the kinds ---
 

@@ -81,16 +81,20 @@ class Tensor:
         return (batch, self.c) if self.flat else (batch, self.c, self.h, self.w)
 
 
-def shaped(dims: tuple[int, ...]) -> Tensor:
-    """The :class:`Tensor` of a PyTorch shape with a batch of one: ``(1, C, H, W)`` a map,
-    ``(1, C)`` a vector, anything else kept whole.
+def shaped(dims: tuple[int, ...], image: bool = True) -> Tensor:
+    """The :class:`Tensor` of a PyTorch shape with a batch of one: ``(1, C, H, W)`` a map
+    (written as the paper does, H x W x C, unless ``image`` is false: attention's
+    1 x heads x tokens x features), ``(1, C)`` a vector, anything else kept whole.
 
     >>> shaped((1, 32, 112, 112)).text, shaped((1, 197, 768)).text, shaped((1, 197, 768)).elements
     ('112x112x32', '1x197x768', 151296)
+    >>> scores = shaped((1, 12, 197, 64), image=False)
+    >>> scores.text, scores.shape == shaped((1, 12, 197, 64)).shape
+    ('1x12x197x64', True)
     """
     dims = tuple(int(d) for d in dims)
     if len(dims) == 4 and dims[0] == 1:
-        return Tensor(dims[1], dims[2], dims[3])
+        return Tensor(dims[1], dims[2], dims[3], False, () if image else dims)
     if len(dims) == 2 and dims[0] == 1:
         return Tensor(dims[1], flat=True)
     elements = 1
@@ -714,13 +718,13 @@ class MatMul(Op):
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         if self.weight:
             x = _one(inputs, "a fully connected layer")
-            return shaped((*x.shape[:-1], self.units))
+            return shaped((*x.shape[:-1], self.units), image=False)
         if len(inputs) != 2:
             raise _fail(f"a matrix product takes two inputs, got {len(inputs)}")
         a, b = (t.shape for t in inputs)
         if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
             raise _fail(f"a matrix product of {inputs[0].text} and {inputs[1].text}")
-        return shaped((*broadcast(a[:-2], b[:-2]), a[-2], b[-1]))
+        return shaped((*broadcast(a[:-2], b[:-2]), a[-2], b[-1]), image=False)
 
     def cost(
         self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
@@ -757,7 +761,7 @@ class Attention(Op):
         q, k, v = (t.shape for t in inputs)
         if q[-1] != k[-1] or k[-2] != v[-2]:
             raise _fail("attention of " + ", ".join(t.text for t in inputs))
-        return shaped((*q[:-1], v[-1]))
+        return shaped((*q[:-1], v[-1]), image=False)
 
     def cost(
         self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
@@ -864,7 +868,7 @@ class View(Op):
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         if not inputs:
             raise _fail(f"{self.fn} needs an input")
-        return shaped(self.dims)
+        return shaped(self.dims, image=False)
 
     def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         return self.fn.capitalize()
@@ -886,7 +890,7 @@ class Param(Op):
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         if inputs:
             raise _fail("a learned tensor takes no inputs")
-        return shaped(self.dims)
+        return shaped(self.dims, image=False)
 
     def cost(
         self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
@@ -913,7 +917,7 @@ class Uncosted(Op):
     dims: tuple[int, ...] = ()
 
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
-        return shaped(self.dims)
+        return shaped(self.dims, image=False)
 
     def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         return f"{self.name} (not costed)"
