@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time, loaded o
     )
     from .cost.variants import VARIANTS, Evaluation, Shape, Variant, evaluate
     from .errors import MobicostError
+    from .frontends.imported import not_costed
     from .frontends.onnx import from_onnx
     from .frontends.torch import from_torch
     from .nets.library import load, load_spec, names
@@ -63,6 +64,7 @@ _HOMES = {
     "MobicostError": "errors",
     "from_torch": "frontends.torch",
     "from_onnx": "frontends.onnx",
+    "not_costed": "frontends.imported",
     **dict.fromkeys(("load", "load_spec", "names"), "nets.library"),
     **dict.fromkeys(("Layer", "Network", "mobilenet_v1", "model", "network"), "nets.network"),
     **dict.fromkeys(("Spec", "parse"), "nets.spec"),
@@ -97,6 +99,7 @@ __all__ = [
     "model",
     "names",
     "network",
+    "not_costed",
     "output_size",
     "parse",
     "pointwise",

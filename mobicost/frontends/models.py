@@ -87,13 +87,9 @@ def _resized(shape: tuple[int, ...] | None, resolution: int | None) -> tuple[int
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise MobicostError(
-            "reading a PyTorch model needs torch: pip install torch (a CPU build will do)"
-        ) from None
-    return torch
+    from ..nets.pytorch import require_torch
+
+    return require_torch()
 
 
 def _library_model(library: str, name: str, resolution: int | None) -> tuple[Any, tuple[int, ...]]:

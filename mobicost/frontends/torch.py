@@ -108,12 +108,9 @@ def from_torch(
     >>> net.total.macs, net.params  # doctest: +SKIP
     (194400, 224)
     """
-    try:
-        import torch
-    except ImportError:
-        raise MobicostError(
-            "reading a PyTorch model needs torch: pip install torch (a CPU build will do)"
-        ) from None
+    from ..nets.pytorch import require_torch
+
+    torch = require_torch()
     if not isinstance(module, torch.nn.Module):
         raise ModelError(f"expected a torch.nn.Module, got {type(module).__name__}")
     shape = _input_shape(input_shape)
