@@ -65,16 +65,41 @@ def test_exported_models_cost_as_torch_counts_module_by_module(tmp_path, name, k
 
 @pytest.mark.requires("torchvision")
 def test_the_older_exporter_too(tmp_path):
-    """torch's TorchScript-based exporter (dynamo=False): the same totals (its node names do
-    not carry module paths, so only the totals are compared)."""
+    """torch's TorchScript-based exporter (dynamo=False), whose node names carry the module
+    path (/features/features.1/conv/conv.0/conv.0.0/Conv): module by module as well."""
     from torchvision_models import build
 
-    from mobicost import from_onnx, from_torch
+    from mobicost import from_onnx
 
     model = build("mobilenet_v2")
     net = from_onnx(export(model, (3, 224, 224), tmp_path / "m.onnx", dynamo=False))
     assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
-    assert net.total.macs == from_torch(model).total.macs
+    expected = torch_macs(model, (3, 224, 224))
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+
+
+def test_weights_as_external_data(tmp_path):
+    """A file whose weights lie beside it (onnx's external data) reads as the inline one."""
+    import onnx
+    import torch
+
+    from mobicost import from_onnx
+
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3), torch.nn.Flatten(), torch.nn.LazyLinear(5)
+    )
+    model(torch.randn(1, 3, 8, 8))
+    inline = export(model, (3, 8, 8), tmp_path / "inline.onnx", dynamo=False)
+    proto = onnx.load(str(inline))
+    outside = tmp_path / "outside.onnx"
+    onnx.save_model(
+        proto, str(outside), save_as_external_data=True, location="weights.bin", size_threshold=0
+    )
+    assert (tmp_path / "weights.bin").stat().st_size > outside.stat().st_size
+    a, b = from_onnx(inline), from_onnx(outside)
+    # conv: 16 x 27 x 6 x 6 = 15,552 MACs, 448 parameters; linear: 576 x 5 = 2,880, 2,885
+    assert (a.total.macs, a.params) == (b.total.macs, b.params) == (18_432, 3_333)
 
 
 def test_not_onnx_says_so_in_one_line(tmp_path):

@@ -308,9 +308,12 @@ def _module(node: Any) -> str:
             except (ValueError, SyntaxError):
                 break
             return str(scopes[-2]) if len(scopes) >= 2 else ""
-    if node.name.startswith("/"):
-        parts = node.name.strip("/").split("/")
-        return parts[-2] if len(parts) >= 2 else ""
+    if node.name.startswith("/"):  # the TorchScript exporter's /layer1/layer1.0/conv1/Conv
+        path = last = ""  # each part is a child's name, or the last part's dotted child
+        for part in node.name.strip("/").split("/")[:-1]:
+            suffix = part[len(last) :] if last and part.startswith(last + ".") else f".{part}"
+            path, last = (path + suffix).lstrip("."), part
+        return path
     return ""
 
 
