@@ -111,3 +111,29 @@ def test_not_onnx_says_so_in_one_line(tmp_path):
         from_onnx(text)
     with pytest.raises(MobicostError, match="no such ONNX file"):
         from_onnx(tmp_path / "missing.onnx")
+
+
+def test_a_dynamic_input_takes_its_shape_from_input(tmp_path, run):
+    """An exported file whose height and width are dynamic: --input gives them."""
+    import torch
+
+    from mobicost import from_onnx
+
+    path = tmp_path / "dynamic.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            torch.nn.Conv2d(3, 8, 3),
+            (torch.randn(1, 3, 16, 16),),
+            path,
+            dynamo=False,
+            input_names=["x"],
+            dynamic_axes={"x": {0: "n", 2: "h", 3: "w"}},
+        )
+    line = run.error("table", str(path))
+    assert line == (
+        "Error: dynamic: its input 'x' has no static shape (?x3x?x?): give one, "
+        "--input CxHxW (input_shape= in Python)"
+    )
+    assert from_onnx(path, input_shape=(3, 16, 16)).total.macs == 8 * 27 * 14 * 14
+    assert run.json("table", str(path), "--input", "3x16x16")["totals"]["macs"] == 8 * 27 * 196

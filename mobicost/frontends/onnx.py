@@ -121,7 +121,8 @@ class _Reader:
         if not dims or any(d < 1 for d in dims[1:]):
             raise ModelError(
                 f"{title}: its input {self.input_name!r} has no static shape "
-                f"({'x'.join(str(d) or '?' for d in dims) or 'none'})"
+                f"({'x'.join(str(d) if d else '?' for d in dims) or 'none'}): give one, "
+                "--input CxHxW (input_shape= in Python)"
             )
         self._fix_batch(real[0])
         try:
