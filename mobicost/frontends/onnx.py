@@ -144,6 +144,7 @@ class _Reader:
                 self.derived[key] = frozenset({key})
         self.counted: set[str] = set()
         self.param_nodes: dict[str, str] = {}
+        self.ran = False
         self.builder = GraphBuilder(ops.shaped(self.shapes[self.input_name]))
 
     def _fix_batch(self, value: Any) -> None:
@@ -223,6 +224,8 @@ class _Reader:
         outputs = [o for o in node.output if o] if node.op_type == "Split" else node.output[:1]
         for out in outputs:
             if out not in self.shapes:
+                self._run()
+            if out not in self.shapes:
                 raise ModelError(
                     f"{self.title}: ONNX shape inference left {out!r} ({node.op_type}) "
                     "without a static shape"
@@ -235,6 +238,31 @@ class _Reader:
                 chosen = ops.Uncosted(op.name, shape)
             fn = f"onnx.{node.op_type}"
             self.names[out] = self.builder.add(base, fn, chosen, args, shape, base)
+
+    def _run(self) -> None:
+        """Shapes that static inference could not make (a Slice whose bounds are computed, as
+        in Swin's windows): the model run once on zeros by onnx's reference evaluator."""
+        if self.ran:
+            return
+        self.ran = True
+        import numpy
+        from onnx.reference import ReferenceEvaluator
+
+        graph = self.model.graph
+        value = next(i for i in graph.input if i.name == self.input_name)
+        dtype = self.onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
+        feeds = {self.input_name: numpy.zeros(self.shapes[self.input_name], dtype=dtype)}
+        try:
+            results = ReferenceEvaluator(self.model).run(None, feeds, intermediate=True)
+        except Exception as error:
+            reason = str(error).strip().splitlines()
+            raise ModelError(
+                f"{self.title}: ONNX shape inference left shapes unknown, and running the "
+                f"model to find them failed: {reason[0] if reason else type(error).__name__}"
+            ) from None
+        for key, array in results.items():
+            if hasattr(array, "shape"):
+                self.shapes.setdefault(key, tuple(int(d) for d in array.shape))
 
     def _param_node(self, key: str, base: str) -> str:
         if key in self.param_nodes:
