@@ -253,7 +253,7 @@ class _Reader:
         dtype = self.onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
         feeds = {self.input_name: numpy.zeros(self.shapes[self.input_name], dtype=dtype)}
         try:
-            results = ReferenceEvaluator(self.model).run(None, feeds, intermediate=True)
+            results: Any = ReferenceEvaluator(self.model).run(None, feeds, intermediate=True)
         except Exception as error:
             reason = str(error).strip().splitlines()
             raise ModelError(
