@@ -131,6 +131,12 @@ def test_the_rule_that_keeps_imports_apart_from_built_in_names():
         assert not is_model(built_in)
 
 
+@pytest.mark.parametrize("command", ["verify", "profile"])
+def test_verify_and_profile_say_what_they_take(run, model_file, command):
+    line = run.error(command, f"{model_file}:build")
+    assert f"{command} rebuilds a built-in or spec network in PyTorch" in line
+
+
 @pytest.mark.parametrize("command", ["compare --models", "sweep", "check"])
 def test_commands_over_many_models_refuse_an_import_in_one_line(run, model_file, command):
     line = run.error(*command.split(), f"{model_file}:build")

@@ -555,6 +555,12 @@ def imported(
     from ..frontends import not_costed
     from ..frontends.models import load_model, parse_shape
 
+    command = click.get_current_context().info_name
+    if command in ("verify", "profile"):
+        raise MobicostError(
+            f"{ref.text}: {command} rebuilds a built-in or spec network in PyTorch; an "
+            "imported model is PyTorch's or ONNX's already (table, latency and plot take it)"
+        )
     for given, what in ((alpha, "--alpha"), (rho, "--rho"), (rounding, "--rounding")):
         if given is not None:
             raise click.UsageError(f"{what} applies to built-in networks, not to {ref.text}")

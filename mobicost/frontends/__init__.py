@@ -5,7 +5,9 @@
 * :mod:`.onnx`: an ONNX file, read with the ``onnx`` package and its shape inference
   (:func:`from_onnx`);
 * :mod:`.imported`: what both share: the graph builder, the costed :class:`Network` an imported
-  model becomes, and the operations it could not cost.
+  model becomes, and the operations it could not cost;
+* :mod:`.models`: the command line's ``FILE.onnx``, ``FILE.py:CALLABLE``, ``torchvision:NAME``
+  and ``timm:NAME``, and the rule that keeps them apart from a built-in's ``NAME@ALPHA:RES``.
 
 The spec-file reader (:mod:`mobicost.nets.spec`) is the third front end; it joins this package
 once its split is done. This layer sits above :mod:`mobicost.nets` and below
