@@ -220,3 +220,33 @@ def test_tensor_kinds_infer_their_shapes():
     )
     with pytest.raises(MobicostError, match="do not broadcast"):
         ops.Eltwise("add").infer((ops.Tensor(96, 56, 56), ops.Tensor(32, 56, 56)))
+
+
+def test_a_layer_called_twice_counts_its_parameters_once():
+    """A linear layer and a layer norm applied twice (tied weights): MACs twice, parameters
+    once, as sum(p.numel()); a convolution called twice is named as not costed, never counted
+    twice."""
+    import torch
+
+    from mobicost import from_torch, not_costed
+
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = torch.nn.LayerNorm(16)
+            self.fc = torch.nn.Linear(16, 16)
+
+        def forward(self, x):
+            return self.fc(self.norm(self.fc(self.norm(x))))
+
+    model = Twice()
+    net = from_torch(model, (4, 16))
+    assert net.total.macs == 2 * 4 * 16 * 16
+    assert net.params == sum(p.numel() for p in model.parameters()) == 16 * 16 + 16 + 2 * 16
+    assert not_costed(net) == ()
+
+    conv = torch.nn.Conv2d(3, 3, 1)
+    twice = from_torch(torch.nn.Sequential(conv, conv), (3, 4, 4))
+    assert twice.params == 12
+    assert twice.total.macs == 9 * 16  # the second call not costed, and said so
+    assert not_costed(twice) == ("aten.convolution x1 (4x4x3, 3x3x1x1, 3)",)

@@ -355,6 +355,10 @@ class _Tracer:
     def is_param(self, tensor: Any) -> bool:
         return tensor is not None and id(tensor) in self.derived and id(tensor) not in self.names
 
+    def fresh(self, tensor: Any) -> bool:
+        """Whether ``tensor`` is made of parameters not yet counted by an earlier layer."""
+        return self.is_param(tensor) and not self.derived[id(tensor)] <= self.counted
+
     def claim(self, *tensors: Any) -> set[int]:
         return {id(t) for t in tensors if self.is_param(t)}
 
@@ -374,8 +378,8 @@ Made = tuple[Op, list[Any], set[int]] | None
 
 def _conv(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
     x, weight, bias, stride, padding, dilation, transposed, _, groups = args[:9]
-    if transposed or weight.dim() != 4 or not tracer.is_param(weight):
-        return None
+    if transposed or weight.dim() != 4 or not tracer.fresh(weight):
+        return None  # a weight counted already is not costed yet: named, never counted twice
     op = ops.Conv(
         filters=int(weight.shape[0]),
         kernel=(int(weight.shape[2]), int(weight.shape[3])),
@@ -383,7 +387,7 @@ def _conv(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
         padding=_pads(padding),
         dilation=_pair(dilation),
         groups=int(groups),
-        has_bias=bias is not None,
+        has_bias=tracer.fresh(bias),
     )
     return op, [x], tracer.claim(weight, bias)
 
@@ -402,12 +406,15 @@ def _mm(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
 
 
 def _product(tracer: _Tracer, a: Any, b: Any, bias: Any) -> Made:
-    if tracer.is_param(b) and b.dim() == 2 and not tracer.is_param(a):
-        op = ops.MatMul(int(b.shape[1]), weight=True, has_bias=bias is not None)
+    has_bias = tracer.fresh(bias)
+    if bias is not None and not has_bias and not tracer.is_param(bias):
+        return None  # a bias that is an activation: not a linear layer's
+    if tracer.is_param(b) and b.dim() == 2 and not tracer.is_param(a) and tracer.fresh(b):
+        op = ops.MatMul(int(b.shape[1]), weight=True, has_bias=has_bias)
         return op, [a], tracer.claim(b, bias)
-    if bias is not None:
-        return None
-    return ops.MatMul(), [a, b], set()
+    # two activations, or a weight counted already (a layer called twice, tied weights): the
+    # weight enters as a Param layer holding no new parameters
+    return ops.MatMul(has_bias=has_bias), [a, b], tracer.claim(bias)
 
 
 def _attention(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
@@ -419,7 +426,7 @@ def _attention(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
 
 def _batch_norm(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
     x, weight, bias = args[:3]
-    vectors = sum(t is not None for t in (weight, bias))
+    vectors = sum(tracer.fresh(t) for t in (weight, bias))
     return ops.Norm("batch", int(x.shape[1]), vectors), [x], tracer.claim(weight, bias)
 
 
@@ -428,13 +435,13 @@ def _layer_norm(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
     features = 1
     for size in normalized:
         features *= int(size)
-    vectors = sum(t is not None for t in (weight, bias))
+    vectors = sum(tracer.fresh(t) for t in (weight, bias))
     return ops.Norm("layer", features, vectors), [x], tracer.claim(weight, bias)
 
 
 def _group_norm(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
     x, weight, bias = args[:3]
-    vectors = sum(t is not None for t in (weight, bias))
+    vectors = sum(tracer.fresh(t) for t in (weight, bias))
     return ops.Norm("group", int(x.shape[1]), vectors), [x], tracer.claim(weight, bias)
 
 
