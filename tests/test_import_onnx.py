@@ -65,20 +65,30 @@ def test_exported_models_cost_as_torch_counts_module_by_module(tmp_path, name, k
     assert net.name == f"{name}-{shape[1]}"
 
 
+OLDER = [
+    ("mobilenet_v2", {}, (3, 224, 224)),
+    # equal initializers stored once (fresh norm scales), and shapes only a run finds
+    ("vit_b_16", {"image_size": 32}, (3, 32, 32)),
+]
+
+
 @pytest.mark.requires("torchvision")
-def test_the_older_exporter_too(tmp_path):
+@pytest.mark.parametrize(("name", "kwargs", "shape"), OLDER, ids=[c[0] for c in OLDER])
+def test_the_older_exporter_too(tmp_path, name, kwargs, shape):
     """torch's TorchScript-based exporter (dynamo=False), whose node names carry the module
     path (/features/features.1/conv/conv.0/conv.0.0/Conv): module by module as well."""
     from torchvision_models import build
 
     from mobicost import from_onnx
 
-    model = build("mobilenet_v2")
-    net = from_onnx(export(model, (3, 224, 224), tmp_path / "m.onnx", dynamo=False))
-    assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
-    expected = torch_macs(model, (3, 224, 224))
+    model = build(name, **kwargs)
+    net = from_onnx(export(model, shape, tmp_path / "m.onnx", dynamo=False))
+    expected = torch_macs(model, shape)
     ours = mobicost_macs(net)
     assert {path: ours.get(path, 0) for path in expected} == expected
+    assert net.params == sum(p.numel() for p in model.parameters())
+    if name == "mobilenet_v2":
+        assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
 
 
 def test_weights_as_external_data(tmp_path):

@@ -145,6 +145,9 @@ class _Reader:
         self.counted: set[str] = set()
         self.param_nodes: dict[str, str] = {}
         self.ran = False
+        #: an Identity's output that names a parameter the exporter stored once for several
+        #: equal ones (a new model's norm scales, all ones) -> the initializer it reads
+        self.aliases: dict[str, str] = {}
         self.builder = GraphBuilder(ops.shaped(self.shapes[self.input_name]))
 
     def _fix_batch(self, value: Any) -> None:
@@ -163,6 +166,8 @@ class _Reader:
         return tensor.data_type in floats and size > 1
 
     def numel(self, key: str) -> int:
+        if key in self.aliases:
+            return self.numel(self.aliases[key])
         size = 1
         for d in self.initializers[key].dims:
             size *= d
@@ -203,6 +208,11 @@ class _Reader:
         if node.op_type == "CastLike" and inputs[0] not in self.names:
             live = []  # a constant cast to the type of a tensor: still a constant
         if not live or node.op_type in FACTORIES:
+            if node.op_type == "Identity" and inputs and inputs[0] in self.initializers:
+                if inputs[0] in self.derived:  # a parameter the exporter merged with an equal
+                    self.aliases[node.output[0]] = inputs[0]  # one: a parameter of its own
+                    self.derived[node.output[0]] = frozenset({node.output[0]})
+                return
             if node.op_type not in FACTORIES:
                 params = frozenset().union(*(self.derived.get(i, frozenset()) for i in inputs))
                 if params:
