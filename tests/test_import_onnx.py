@@ -45,6 +45,8 @@ CASES = [
     ("vit_b_16", {"image_size": 32}, (3, 32, 32)),
     # its window slices' bounds are computed: shapes from onnx's reference evaluator
     ("swin_t", {}, (3, 64, 64)),
+    # its channel split exported as SplitToSequence and SequenceAt
+    ("shufflenet_v2_x1_0", {}, (3, 64, 64)),
 ]
 
 

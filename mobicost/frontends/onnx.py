@@ -55,7 +55,7 @@ REDUCTIONS = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "max"}
 VIEWS = {
     "Reshape", "Transpose", "Flatten", "Concat", "Slice", "Gather", "Squeeze", "Unsqueeze",
     "Expand", "Split", "Identity", "Pad", "Tile", "Cast", "CastLike", "DepthToSpace",
-    "SpaceToDepth", "GatherElements", "Dropout",
+    "SpaceToDepth", "GatherElements", "Dropout", "SequenceAt",
 }  # fmt: skip
 #: nodes whose output is made from an input's shape, not its values: constants
 FACTORIES = {"Shape", "Size", "ConstantOfShape", "Constant", "Equal", "Less", "Greater", "Range"}
@@ -218,6 +218,9 @@ class _Reader:
                 if params:
                     for out in node.output:
                         self.derived[out] = params
+            return
+        if node.op_type == "SplitToSequence":  # a view whose parts SequenceAt takes
+            self.names[node.output[0]] = self.names[inputs[0]]
             return
         base = _module(node)
         made = self._op(node, inputs)
