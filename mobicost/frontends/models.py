@@ -125,12 +125,10 @@ def _library_model(library: str, name: str, resolution: int | None) -> tuple[Any
     except Exception:  # no weights table: 224, as the README says
         size = 224
     builder = getattr(lib, name)
-    if resolution is not None:
-        try:  # a model built for one size (ViT) is rebuilt for the one asked
-            return builder(weights=None, image_size=resolution), (3, size, size)
-        except TypeError:
-            pass
-    return builder(weights=None), (3, size, size)
+    try:  # a model built for one size (ViT) is built for the one asked, or its weights' own
+        return builder(weights=None, image_size=resolution or size), (3, size, size)
+    except TypeError:
+        return builder(weights=None), (3, size, size)
 
 
 def _file_model(text: str) -> Any:
