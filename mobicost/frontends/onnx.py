@@ -51,7 +51,7 @@ ACTIVATIONS = {
 }
 ELTWISE = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Max": "max", "Min": "min",
            "Where": "where"}  # fmt: skip
-REDUCTIONS = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "max"}
+REDUCTIONS = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "max", "ReduceL2": "norm"}
 VIEWS = {
     "Reshape", "Transpose", "Flatten", "Concat", "Slice", "Gather", "Squeeze", "Unsqueeze",
     "Expand", "Split", "Identity", "Pad", "Tile", "Cast", "CastLike", "DepthToSpace",

@@ -62,7 +62,10 @@ ACTIVATIONS = {
     "clamp_min": "clamp",
 }
 ELTWISE = {"add", "sub", "rsub", "mul", "div", "maximum", "minimum", "masked_fill", "where"}
-REDUCTIONS = {"mean": "mean", "sum": "sum", "amax": "max", "max": "max"}
+REDUCTIONS = {"mean": "mean", "sum": "sum", "amax": "max", "max": "max",
+              "linalg_vector_norm": "norm"}  # fmt: skip
+#: operations with multiply-adds, costed even where they read no activation
+PRODUCTS = {"convolution", "addmm", "mm", "bmm", "baddbmm"}
 VIEWS = {
     "view", "_unsafe_view", "reshape", "permute", "transpose", "t", "expand", "unsqueeze",
     "squeeze", "select", "slice", "clone", "alias", "contiguous", "cat", "stack", "roll",
@@ -76,7 +79,7 @@ VIEWS = {
 FACTORIES = {
     "new_zeros", "new_ones", "new_empty", "new_full", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand_like", "randn_like", "eq", "ne", "lt", "le", "gt", "ge", "sym_size",
-    "fill_", "zero_", "arange", "empty", "zeros", "ones", "full",
+    "fill", "zero", "arange", "empty", "zeros", "ones", "full",
 }  # fmt: skip
 ATTENTION = {
     "_scaled_dot_product_flash_attention_for_cpu",
@@ -179,6 +182,7 @@ class _Tracer:
             self.params[id(p)] = pname
             self.numel[pname] = p.numel()
             self.derived[id(p)] = frozenset({pname})
+        self.buffers = {id(b): name for name, b in module.named_buffers()}
         self.builder: GraphBuilder | None = None
         self.classes = 0
         self.tracker: Any = None
@@ -253,17 +257,24 @@ class _Tracer:
         live = [t for t in tensors if id(t) in self.names]
         outputs = [t for t in tree_leaves(out) if isinstance(t, self.torch.Tensor)]
         fn = func.overloadpacket.__name__
+        fn = fn.rstrip("_")
         if not live:
             params = frozenset().union(*(self.derived.get(id(t), frozenset()) for t in tensors))
-            if params:
-                for t in outputs:
+            constants = [t for t in tensors if id(t) not in self.derived]
+            if not (params and constants and fn in PRODUCTS):
+                for t in outputs if params else ():
                     self._derive(t, params)
-            return
+                return
+            # learned weights applied to a constant (Swin v2's position-bias MLP on its
+            # coordinate table): computed in the forward pass, so costed, from a constant layer
+            for t in constants:
+                self._constant_node(t)
+            live = [t for t in tensors if id(t) in self.names]
         if fn in FACTORIES:
             return
         assert self.builder is not None
         base = self._module()
-        op, inputs, claimed = self._op(fn.rstrip("_"), args, kwargs, out)
+        op, inputs, claimed = self._op(fn, args, kwargs, out)
         names = [self._input(t, base) for t in inputs]
         for t in tensors:  # parameters read but not as the kind's weights: nodes of their own
             if id(t) not in self.names and id(t) in self.derived and id(t) not in claimed:
@@ -282,6 +293,14 @@ class _Tracer:
             chosen = ops.View(fn, shape) if several else op
             name = self.builder.add(base, f"aten.{fn}", chosen, [*names, *extra], shape, base)
             self._name(t, name)
+
+    def _constant_node(self, tensor: Any) -> None:
+        """A constant (a buffer, or a view of one) as a layer of no parameters."""
+        assert self.builder is not None
+        shape = tuple(int(d) for d in tensor.shape)
+        label = self.buffers.get(id(tensor), self._module() or "constant")
+        name = self.builder.add(label, "constant", ops.Param(shape, 0), [], shape, self._module())
+        self._name(tensor, name)
 
     def _input(self, tensor: Any, base: str) -> str:
         if id(tensor) in self.names:
