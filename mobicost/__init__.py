@@ -43,6 +43,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time, loaded o
     )
     from .cost.variants import VARIANTS, Evaluation, Shape, Variant, evaluate
     from .errors import MobicostError
+    from .frontends.imported import not_costed
+    from .frontends.onnx import from_onnx
+    from .frontends.torch import from_torch
     from .nets.library import load, load_spec, names
     from .nets.network import Layer, Network, mobilenet_v1, model, network
     from .nets.spec import Spec, parse
@@ -60,6 +63,9 @@ _HOMES = {
     "Conventions": "cost.conventions",
     **dict.fromkeys(("VARIANTS", "Evaluation", "Shape", "Variant", "evaluate"), "cost.variants"),
     "MobicostError": "errors",
+    "from_torch": "frontends.torch",
+    "from_onnx": "frontends.onnx",
+    "not_costed": "frontends.imported",
     **dict.fromkeys(("load", "load_spec", "names"), "nets.library"),
     **dict.fromkeys(("Layer", "Network", "mobilenet_v1", "model", "network"), "nets.network"),
     **dict.fromkeys(("Spec", "parse"), "nets.spec"),
@@ -84,6 +90,8 @@ __all__ = [
     "depthwise",
     "depthwise_separable",
     "evaluate",
+    "from_onnx",
+    "from_torch",
     "fully_connected",
     "global_avg_pool",
     "grouped",
@@ -94,6 +102,7 @@ __all__ = [
     "model",
     "names",
     "network",
+    "not_costed",
     "output_size",
     "parse",
     "pointwise",

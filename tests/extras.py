@@ -20,6 +20,8 @@ import pytest
 EXTRAS = {
     "torch": "pip install torch==2.13.0 (a CPU build)",
     "onnx": "pip install 'mobicost[onnx]'",
+    "onnxscript": "pip install onnxscript (torch.onnx.export(..., dynamo=True) needs it)",
+    "torchvision": "pip install torchvision (model definitions: tests/torchvision_models.py)",
     "onnxruntime": "pip install 'mobicost[onnxruntime]'",
     "pyarrow": "pip install 'mobicost[parquet]'",
     "matplotlib": "pip install 'mobicost[plot]'",
@@ -58,7 +60,10 @@ def reason(absent: Sequence[str]) -> str:
 
 
 def command_needs(args: Sequence[str]) -> tuple[str, ...]:
-    """The extras a ``mobicost ARGS`` command line needs to run."""
+    """The extras a ``mobicost ARGS`` command line needs to run (an imported model: torch, or
+    onnx for an ONNX file)."""
+    from mobicost.frontends.models import is_model
+
     if not args:
         return ()
     needs: tuple[str, ...] = ()
@@ -70,7 +75,12 @@ def command_needs(args: Sequence[str]) -> tuple[str, ...]:
         needs += ("onnx",)
     if "parquet" in args:
         needs += ("pyarrow",)
-    return needs
+    models = [arg for arg in args[1:] if is_model(arg)]
+    if any(arg.lower().endswith(".onnx") for arg in models):
+        needs += ("onnx",)
+    elif models:
+        needs += ("torch",)
+    return tuple(dict.fromkeys(needs))
 
 
 def marks_for(args: Sequence[str]) -> list[pytest.MarkDecorator]:

@@ -333,6 +333,21 @@ class NetworkRef:
         self.spec, self.alpha, self.resolution = spec, alpha, resolution
 
 
+class ImportedRef(NetworkRef):
+    """A model to import, as typed (``vit.onnx``, ``model.py:build``, ``torchvision:NAME``):
+    read when the command knows its input (``--input``, ``--res``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.alpha, self.resolution = text, None, None
+
+    @property
+    def spec(self) -> Any:
+        raise MobicostError(
+            f"{self.text}: an imported model works with table, latency and plot for now, "
+            "not with this command"
+        )
+
+
 _SUFFIX = re.compile(r"(?P<base>[^@:]+)(?:@(?P<alpha>[^@:]+))?(?::(?P<res>[^@:]+))?")
 
 
@@ -350,6 +365,10 @@ class NetworkType(click.ParamType):  # type: ignore[type-arg]
         from ..nets.library import resolve
 
         text = str(value).strip()
+        from ..frontends.models import is_model
+
+        if is_model(text):
+            return ImportedRef(text)
         base, alpha, resolution = text, None, None
         suffix = None if os.path.exists(text) else _SUFFIX.fullmatch(text)
         if suffix is not None and (suffix["alpha"] or suffix["res"]):
@@ -496,6 +515,19 @@ def network_options(command: Any) -> Any:
             "max(floor, 8) (TF-Slim); div8 = nearest multiple of 8 (MobileNet v2/v3, timm). "
             "[default: the net's]",
         ),
+        click.option(
+            "--input",
+            "input_shape",
+            metavar="CxHxW",
+            help="An imported model's input, 3x224x224 [default: an ONNX file's own, "
+            "torchvision's crop size, else 3x224x224].",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            default=False,
+            help="Fail (exit 2) when an imported model holds an operation mobicost cannot cost.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -622,6 +654,10 @@ def chosen_network(
 
     if resolution is not None and rho is not None:
         raise click.UsageError("--res and --rho both set the resolution: give one")
+    if isinstance(ref, ImportedRef):
+        return imported(ref, alpha, resolution, rho, rounding, extra, options)
+    if options.get("input_shape"):
+        raise click.UsageError("--input is for an imported model (FILE.onnx, FILE.py:CALLABLE...)")
     ref = ref or NetworkRef(load("mobilenet-v1"), None, None)
     if ref.alpha is not None and alpha is not None:
         raise click.UsageError("the network's name gives its width already: drop --alpha")
@@ -636,6 +672,41 @@ def chosen_network(
         options=spec_options(ref.spec, extra),
         conventions=conventions_of(ref.spec, options),
     )
+
+
+def imported(
+    ref: ImportedRef,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: str | None,
+    extra: Sequence[str],
+    options: Mapping[str, Any],
+) -> Any:
+    """An imported model on its --input at --res; --strict refuses one with operations that
+    are not costed."""
+    from ..frontends import not_costed
+    from ..frontends.models import load_model, parse_shape
+
+    command = click.get_current_context().info_name
+    if command in ("verify", "profile"):
+        raise MobicostError(
+            f"{ref.text}: {command} rebuilds a built-in or spec network in PyTorch; an "
+            "imported model is PyTorch's or ONNX's already (table, latency and plot take it)"
+        )
+    for given, what in ((alpha, "--alpha"), (rho, "--rho"), (rounding, "--rounding")):
+        if given is not None:
+            raise click.UsageError(f"{what} applies to built-in networks, not to {ref.text}")
+    if extra:
+        raise click.UsageError(f"unexpected argument {extra[0]!r}")
+    text = options.get("input_shape")
+    net = load_model(
+        ref.text, input_shape=parse_shape(text) if text else None, resolution=resolution
+    )
+    missing = not_costed(net)
+    if options.get("strict") and missing:
+        raise MobicostError(f"not costed (--strict): {'; '.join(missing)}")
+    return net
 
 
 #: rows a person is shown before the table is cut (machine formats get every row)

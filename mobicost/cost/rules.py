@@ -225,3 +225,45 @@ def output_size(size: int, kernel: int, stride: int, padding: Padding) -> int:
             )
         return (size - kernel) // stride + 1
     raise MobicostError(f"unknown padding {padding!r}; use 'same' or 'valid'")
+
+
+# --- tensor kinds: the layers of imported models and transformers ---------------------------------
+
+
+def matmul(
+    batch: Value, m: Value, k: Value, n: Value, *, weight: bool = False, bias: bool = False
+) -> Cost:
+    """A matrix product, ``batch`` times (M x K) @ (K x N): batch M K N MACs, as
+    ``torch.utils.flop_counter`` counts ``mm``, ``addmm``, ``bmm`` and ``baddbmm`` (its FLOPs are
+    twice this). A fully connected layer on M tokens is one, its learned K x N ``weight`` its
+    parameters (+ N with a bias); a product of two activations (attention's scores) has none.
+
+    >>> matmul(1, 197, 768, 3072, weight=True, bias=True)  # a ViT-B MLP's first layer
+    Cost(macs=464781312, params=2362368, adds=0)
+    >>> matmul(1, 1, 512, 1000, weight=True).macs == fully_connected(512, 1000).macs
+    True
+    """
+    return Cost(macs=batch * m * k * n, params=(k * n if weight else 0) + (n if bias else 0))
+
+
+def attention(batch: Value, q_len: Value, kv_len: Value, d_k: Value, d_v: Value) -> Cost:
+    """Scaled dot-product attention over ``batch`` (batch x heads) independent heads: the scores
+    Q K^T (L x E by E x S) and the weights times V (L x S by S x E_v), batch L S (E + E_v) MACs,
+    as ``torch.utils.flop_counter``'s ``sdpa_flop_count``. Its scaling and softmax are not
+    multiply-adds; it has no parameters (the projections are matrix products of their own).
+
+    >>> attention(12, 197, 197, 64, 64).macs  # one ViT-B/16 layer at 224: 12 heads, 197 tokens
+    59610624
+    """
+    return Cost(macs=batch * q_len * kv_len * (d_k + d_v), params=0)
+
+
+def normalization(features: Value, *, vectors: int) -> Cost:
+    """Batch, layer or group normalisation with ``vectors`` learned vectors (a scale and a shift:
+    2) of ``features`` elements each: parameters only, no MACs, as ``torch.utils.flop_counter``
+    (at inference batch norm folds into the convolution before it).
+
+    >>> normalization(768, vectors=2)
+    Cost(macs=0, params=1536, adds=0)
+    """
+    return Cost(macs=0, params=features * vectors)

@@ -50,6 +50,14 @@ class Tensor:
     h: int = 1
     w: int = 1
     flat: bool = False
+    #: the whole shape, batch of one first, of a tensor that is neither a map nor a vector (a
+    #: transformer's 1 x 197 x 768 tokens), made by :func:`shaped`; then ``c`` holds its
+    #: elements. Empty for a map or a vector, whose c, h and w say all.
+    dims: tuple[int, ...] = ()
+
+    def __repr__(self) -> str:
+        dims = f", dims={self.dims}" if self.dims else ""
+        return f"Tensor(c={self.c}, h={self.h}, w={self.w}, flat={self.flat}{dims})"
 
     @property
     def elements(self) -> int:
@@ -57,11 +65,43 @@ class Tensor:
 
     @property
     def text(self) -> str:
-        """The paper's "Input Size" form: ``112x112x32`` (height x width x channels)."""
+        """The paper's "Input Size" form: ``112x112x32`` (height x width x channels); any
+        other shape as PyTorch writes it, batch first: ``1x197x768``."""
+        if self.dims:
+            return "x".join(str(d) for d in self.dims)
         return f"{self.h}x{self.w}x{self.c}"
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape as PyTorch holds it for a batch of one."""
+        return self.dims or self.torch_shape()
+
     def torch_shape(self, batch: int = 1) -> tuple[int, ...]:
+        if self.dims:
+            return (batch, *self.dims[1:])
         return (batch, self.c) if self.flat else (batch, self.c, self.h, self.w)
+
+
+def shaped(dims: tuple[int, ...], image: bool = True) -> Tensor:
+    """The :class:`Tensor` of a PyTorch shape with a batch of one: ``(1, C, H, W)`` a map
+    (written as the paper does, H x W x C, unless ``image`` is false: attention's
+    1 x heads x tokens x features), ``(1, C)`` a vector, anything else kept whole.
+
+    >>> shaped((1, 32, 112, 112)).text, shaped((1, 197, 768)).text, shaped((1, 197, 768)).elements
+    ('112x112x32', '1x197x768', 151296)
+    >>> scores = shaped((1, 12, 197, 64), image=False)
+    >>> scores.text, scores.shape == shaped((1, 12, 197, 64)).shape
+    ('1x12x197x64', True)
+    """
+    dims = tuple(int(d) for d in dims)
+    if len(dims) == 4 and dims[0] == 1:
+        return Tensor(dims[1], dims[2], dims[3], False, () if image else dims)
+    if len(dims) == 2 and dims[0] == 1:
+        return Tensor(dims[1], flat=True)
+    elements = 1
+    for d in dims:
+        elements *= d
+    return Tensor(elements, 1, 1, True, dims)
 
 
 def _fail(message: str) -> MobicostError:
@@ -221,6 +261,9 @@ class Conv(Op):
     groups: int = 1
     bn: bool = False
     act: str | None = None
+    #: whether it has a bias: None where the bias convention decides (a spec's layer), True or
+    #: False where the model says (an imported model's own parameters)
+    has_bias: bool | None = None
 
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         x = _one(inputs, "a convolution")
@@ -236,6 +279,8 @@ class Conv(Op):
         self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
     ) -> Cost:
         k_h, k_w = self.kernel
+        if self.has_bias is not None:
+            bias = self.has_bias
         return rules.conv(k_h, k_w, inputs[0].c, out.c, out.h, out.w, groups=self.groups, bias=bias)
 
     def depthwise(self, c_in: int) -> bool:
@@ -628,3 +673,268 @@ def bn_params(op: Op, out: Tensor, conventions: Conventions) -> Cost:
     if not op.bn:
         return rules.ZERO
     return rules.batch_norm(out.c, vectors=conventions.bn_vectors)
+
+
+# --- tensor kinds: imported models and transformers -----------------------------------------------
+#
+# The kinds below are what :mod:`mobicost.frontends` read PyTorch modules and ONNX files into;
+# spec files do not write them yet. Their tensors may have any shape (:func:`shaped`), batch of
+# one first. What they count is torch.utils.flop_counter's convention: MACs are the
+# multiply-accumulates of convolutions, matrix products and attention's two products; a
+# normalisation, an activation, a softmax, an element-wise operation, a reduction or a view has
+# none (its element operations are ``adds`` where a convention counts them).
+
+
+def broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """NumPy's (and PyTorch's) broadcast of shapes.
+
+    >>> broadcast((1, 96, 56, 56), (1, 96, 1, 1)), broadcast((1, 197, 768), (768,))
+    ((1, 96, 56, 56), (1, 197, 768))
+    """
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + s for s in shapes]
+    out = []
+    for sizes in zip(*padded, strict=True):
+        wide = {d for d in sizes if d != 1}
+        if len(wide) > 1:
+            raise _fail(
+                "shapes do not broadcast: " + ", ".join("x".join(map(str, s)) for s in shapes)
+            )
+        out.append(wide.pop() if wide else 1)
+    return tuple(out)
+
+
+def _product(sizes: tuple[int, ...]) -> int:
+    result = 1
+    for size in sizes:
+        result *= size
+    return result
+
+
+@dataclass(frozen=True)
+class MatMul(Op):
+    """A matrix product over the last two dimensions, batched over the others: a fully connected
+    layer on a vector or on tokens (``weight``: one input, the right operand the layer's learned
+    K x ``units`` weight) or a product of two activations (``weight`` false: two inputs, as
+    attention's scores in Swin's windows). MACs: batch x M x K x N (:func:`rules.matmul`)."""
+
+    kind: ClassVar[str] = "matmul"
+    units: int = 0  #: N, the weight's columns (a product of two activations: 0)
+    weight: bool = False
+    has_bias: bool = False
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        if self.weight:
+            x = _one(inputs, "a fully connected layer")
+            return shaped((*x.shape[:-1], self.units), image=False)
+        if len(inputs) != 2:
+            raise _fail(f"a matrix product takes two inputs, got {len(inputs)}")
+        a, b = (t.shape for t in inputs)
+        if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
+            raise _fail(f"a matrix product of {inputs[0].text} and {inputs[1].text}")
+        return shaped((*broadcast(a[:-2], b[:-2]), a[-2], b[-1]), image=False)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        shape = out.shape
+        k = inputs[0].shape[-1]
+        m = shape[-2] if len(shape) > 1 else 1
+        batch = _product(shape[:-2])
+        return rules.matmul(batch, m, k, shape[-1], weight=self.weight, bias=self.has_bias)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Linear" if self.weight else "MatMul"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        if self.weight:
+            return f"{inputs[0].shape[-1]}x{out.shape[-1]}" + (" +b" if self.has_bias else "")
+        return " @ ".join(t.text for t in inputs)
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Fully Connected" if self.weight else "MatMul"
+
+
+@dataclass(frozen=True)
+class Attention(Op):
+    """Scaled dot-product attention of queries, keys and values (batch, heads..., length,
+    features): softmax(Q K^T / sqrt(E)) V, as ``torch.nn.functional.scaled_dot_product_attention``.
+    MACs: its two products (:func:`rules.attention`); no parameters."""
+
+    kind: ClassVar[str] = "attention"
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        if len(inputs) != 3:
+            raise _fail(f"attention takes queries, keys and values, got {len(inputs)} inputs")
+        q, k, v = (t.shape for t in inputs)
+        if q[-1] != k[-1] or k[-2] != v[-2]:
+            raise _fail("attention of " + ", ".join(t.text for t in inputs))
+        return shaped((*q[:-1], v[-1]), image=False)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        q, k, v = (t.shape for t in inputs)
+        return rules.attention(_product(q[:-2]), q[-2], k[-2], q[-1], v[-1])
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Attention"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        q = inputs[0].shape
+        heads = _product(q[1:-2])
+        return f"{heads} heads x{q[-1]}"
+
+
+@dataclass(frozen=True)
+class Norm(Op):
+    """Batch, layer or group normalisation (``fn``), with ``vectors`` learned vectors (scale and
+    shift: 2; none: 0) of ``features`` each: the model's own parameters, whatever the batch-norm
+    convention; no MACs (:func:`rules.normalization`)."""
+
+    kind: ClassVar[str] = "norm"
+    fn: str = "layer"
+    features: int = 0
+    vectors: int = 2
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        return rules.normalization(self.features, vectors=self.vectors)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return {"batch": "BN", "layer": "LayerNorm", "group": "GroupNorm"}.get(self.fn, self.fn)
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"{self.vectors}x{self.features}" if self.vectors else ""
+
+
+@dataclass(frozen=True)
+class Eltwise(Op):
+    """An element-wise operation (``fn``: add, mul, sub, div...) of broadcast inputs, or of one
+    input and a constant: a residual sum, SE's or a layer scale's product. No MACs; one operation
+    per output element under ``eltwise_ops``."""
+
+    kind: ClassVar[str] = "eltwise"
+    fn: str = "add"
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        if not inputs:
+            raise _fail(f"an element-wise {self.fn} needs an input")
+        return shaped(broadcast(*(t.shape for t in inputs)))
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        return Cost(macs=0, params=0, adds=out.elements if conventions.eltwise_ops else 0)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return self.fn.capitalize()
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f" {self.fn} ".join(t.text for t in inputs)
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Element-wise"
+
+
+@dataclass(frozen=True)
+class Reduce(Op):
+    """A reduction (``fn``: mean, sum, max) to ``dims``, as a global average pool written as a
+    mean over height and width. No MACs; one operation per input element under ``pool_adds``."""
+
+    kind: ClassVar[str] = "reduce"
+    fn: str = "mean"
+    dims: tuple[int, ...] = ()
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        _one(inputs, "a reduction")
+        return shaped(self.dims)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        adds = inputs[0].elements if conventions.pool_adds and self.fn != "max" else 0
+        return Cost(macs=0, params=0, adds=adds)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return self.fn.capitalize()
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Reduce"
+
+
+@dataclass(frozen=True)
+class View(Op):
+    """A tensor moved, not computed (``fn``: reshape, permute, transpose, expand, slice, cat,
+    roll, pad...) to ``dims``: free."""
+
+    kind: ClassVar[str] = "view"
+    fn: str = "view"
+    dims: tuple[int, ...] = ()
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        if not inputs:
+            raise _fail(f"{self.fn} needs an input")
+        return shaped(self.dims, image=False)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return self.fn.capitalize()
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "View"
+
+
+@dataclass(frozen=True)
+class Param(Op):
+    """A learned tensor that enters the graph as an activation does (ViT's class token and
+    position embedding, ConvNeXt's layer scale): no inputs; its elements are parameters."""
+
+    kind: ClassVar[str] = "param"
+    dims: tuple[int, ...] = ()
+    #: the parameters it holds, where not its elements (a view of parameters counted before: 0)
+    size: int | None = None
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        if inputs:
+            raise _fail("a learned tensor takes no inputs")
+        return shaped(self.dims, image=False)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        return Cost(macs=0, params=_product(self.dims) if self.size is None else self.size)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Param"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "x".join(str(d) for d in self.dims)
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Param"
+
+
+@dataclass(frozen=True)
+class Uncosted(Op):
+    """An operation mobicost has no rule for (``name``: ``aten.cumsum``), kept in the graph so
+    that shapes flow on and reports name it: counted as nothing, and said so."""
+
+    kind: ClassVar[str] = "uncosted"
+    name: str = ""
+    dims: tuple[int, ...] = ()
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        return shaped(self.dims, image=False)
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return f"{self.name} (not costed)"
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Not costed"
+
+
+#: the kinds of imported models (not yet written in spec files), by name
+TENSOR_KINDS: dict[str, type[Op]] = {
+    cls.kind: cls for cls in (MatMul, Attention, Norm, Eltwise, Reduce, View, Param, Uncosted)
+}

@@ -1,0 +1,153 @@
+"""ONNX files read by mobicost.from_onnx, proven against torch's counter on the same models.
+
+Each torchvision model is exported here with ``torch.onnx.export(..., dynamo=True,
+optimize=False)`` (the optimizer folds batch norm into the convolutions and merges equal
+initializers, so the file would hold fewer parameters than the module) and read back: its MACs
+must equal FlopCounterMode's on the module, module by module (the exporter's name scopes say
+which module made each node), and its parameters ``sum(p.numel())``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from test_import_torch import mobicost_macs, torch_macs
+
+from mobicost import MobicostError
+from mobicost.frontends import not_costed
+
+pytestmark = pytest.mark.requires("torch", "onnx")
+
+
+def export(model, shape, path, *, dynamo=True):
+    import torch
+
+    example = (torch.randn(1, *shape),)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if dynamo:
+            torch.onnx.export(model, example, path, dynamo=True, optimize=False, verbose=False)
+        else:
+            torch.onnx.export(
+                model,
+                example,
+                path,
+                dynamo=False,
+                do_constant_folding=False,
+                training=torch.onnx.TrainingMode.PRESERVE,
+            )
+    return path
+
+
+CASES = [
+    ("resnet18", {}, (3, 64, 64)),
+    ("vit_b_16", {"image_size": 32}, (3, 32, 32)),
+    # its window slices' bounds are computed: shapes from onnx's reference evaluator
+    ("swin_t", {}, (3, 64, 64)),
+    # its channel split exported as SplitToSequence and SequenceAt
+    ("shufflenet_v2_x1_0", {}, (3, 64, 64)),
+]
+
+
+@pytest.mark.requires("torchvision", "onnxscript")
+@pytest.mark.parametrize(("name", "kwargs", "shape"), CASES, ids=[c[0] for c in CASES])
+def test_exported_models_cost_as_torch_counts_module_by_module(tmp_path, name, kwargs, shape):
+    from torchvision_models import build
+
+    from mobicost import from_onnx
+
+    model = build(name, **kwargs)
+    net = from_onnx(export(model, shape, tmp_path / f"{name}.onnx"))
+    expected = torch_macs(model, shape)
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    assert net.params == sum(p.numel() for p in model.parameters())
+    assert not_costed(net) == ()
+    assert net.name == f"{name}-{shape[1]}"
+
+
+OLDER = [
+    ("mobilenet_v2", {}, (3, 224, 224)),
+    # equal initializers stored once (fresh norm scales), and shapes only a run finds
+    ("vit_b_16", {"image_size": 32}, (3, 32, 32)),
+]
+
+
+@pytest.mark.requires("torchvision")
+@pytest.mark.parametrize(("name", "kwargs", "shape"), OLDER, ids=[c[0] for c in OLDER])
+def test_the_older_exporter_too(tmp_path, name, kwargs, shape):
+    """torch's TorchScript-based exporter (dynamo=False), whose node names carry the module
+    path (/features/features.1/conv/conv.0/conv.0.0/Conv): module by module as well."""
+    from torchvision_models import build
+
+    from mobicost import from_onnx
+
+    model = build(name, **kwargs)
+    net = from_onnx(export(model, shape, tmp_path / "m.onnx", dynamo=False))
+    expected = torch_macs(model, shape)
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    assert net.params == sum(p.numel() for p in model.parameters())
+    if name == "mobilenet_v2":
+        assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
+
+
+def test_weights_as_external_data(tmp_path):
+    """A file whose weights lie beside it (onnx's external data) reads as the inline one."""
+    import onnx
+    import torch
+
+    from mobicost import from_onnx
+
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3), torch.nn.Flatten(), torch.nn.LazyLinear(5)
+    )
+    model(torch.randn(1, 3, 8, 8))
+    inline = export(model, (3, 8, 8), tmp_path / "inline.onnx", dynamo=False)
+    proto = onnx.load(str(inline))
+    outside = tmp_path / "outside.onnx"
+    onnx.save_model(
+        proto, str(outside), save_as_external_data=True, location="weights.bin", size_threshold=0
+    )
+    assert (tmp_path / "weights.bin").stat().st_size > outside.stat().st_size
+    a, b = from_onnx(inline), from_onnx(outside)
+    # conv: 16 x 27 x 6 x 6 = 15,552 MACs, 448 parameters; linear: 576 x 5 = 2,880, 2,885
+    assert (a.total.macs, a.params) == (b.total.macs, b.params) == (18_432, 3_333)
+
+
+def test_not_onnx_says_so_in_one_line(tmp_path):
+    from mobicost import from_onnx
+
+    text = tmp_path / "notes.onnx"
+    text.write_text("not a model\n")
+    with pytest.raises(MobicostError, match=r"^.*notes\.onnx is not an ONNX model: [^\n]*$"):
+        from_onnx(text)
+    with pytest.raises(MobicostError, match="no such ONNX file"):
+        from_onnx(tmp_path / "missing.onnx")
+
+
+def test_a_dynamic_input_takes_its_shape_from_input(tmp_path, run):
+    """An exported file whose height and width are dynamic: --input gives them."""
+    import torch
+
+    from mobicost import from_onnx
+
+    path = tmp_path / "dynamic.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            torch.nn.Conv2d(3, 8, 3),
+            (torch.randn(1, 3, 16, 16),),
+            path,
+            dynamo=False,
+            input_names=["x"],
+            dynamic_axes={"x": {0: "n", 2: "h", 3: "w"}},
+        )
+    line = run.error("table", str(path))
+    assert line == (
+        "Error: dynamic: its input 'x' has no static shape (?x3x?x?): give one, "
+        "--input CxHxW (input_shape= in Python)"
+    )
+    assert from_onnx(path, input_shape=(3, 16, 16)).total.macs == 8 * 27 * 14 * 14
+    assert run.json("table", str(path), "--input", "3x16x16")["totals"]["macs"] == 8 * 27 * 196

@@ -1,0 +1,254 @@
+"""PyTorch modules read by mobicost.from_torch, proven against torch's own counter.
+
+The independent figures: ``torch.utils.flop_counter.FlopCounterMode`` (MACs = its FLOPs / 2),
+run live on each model module by module, and ``sum(p.numel())``. torchvision's models come from
+tests/torchvision_models.py (randomly initialised; costs depend on shapes only). The default
+suite keeps to small inputs; benchmarks/import_torchvision.py sweeps every torchvision
+classification model at its default size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+import sympy
+
+from mobicost import MobicostError
+from mobicost.cost import rules
+from mobicost.nets import ops
+
+pytestmark = pytest.mark.requires("torch")
+
+
+def torch_macs(model, shape):
+    """torch's MACs by module path ("" the whole model), under the reader's settings (eval,
+    no_grad, the MultiheadAttention fast path off) and with the math attention kernel, whose two
+    products torch's counter sees (its CPU flash kernel it counts as nothing)."""
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    fast = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), counter:
+            model.eval()(torch.randn(1, *shape))
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast)
+    root = type(model).__name__
+    return {
+        ("" if path == root else path.partition(".")[2]): sum(counts.values()) // 2
+        for path, counts in counter.get_flop_counts().items()
+        if path != "Global"
+    }
+
+
+def mobicost_macs(net):
+    """mobicost's MACs by module path: each layer's, added to its module and every parent."""
+    totals = defaultdict(int)
+    for layer in net.layers:
+        parts = layer.node.origin.split(".") if layer.node.origin else []
+        for depth in range(len(parts) + 1):
+            totals[".".join(parts[:depth])] += layer.cost.macs
+    return totals
+
+
+CASES = [
+    ("mobilenet_v2", {}, (3, 224, 224)),
+    ("resnet18", {}, (3, 112, 112)),
+    ("efficientnet_b0", {}, (3, 96, 96)),
+    ("vit_b_16", {"image_size": 64}, (3, 64, 64)),
+    ("swin_t", {}, (3, 64, 64)),
+    # its position-bias MLP runs on a constant coordinate table: costed as torch counts it
+    ("swin_v2_t", {}, (3, 64, 64)),
+    ("convnext_tiny", {}, (3, 64, 64)),
+]
+
+
+@pytest.mark.requires("torchvision")
+@pytest.mark.parametrize(("name", "kwargs", "shape"), CASES, ids=[c[0] for c in CASES])
+def test_torchvision_models_cost_as_torch_counts_module_by_module(name, kwargs, shape):
+    from torchvision_models import build
+
+    from mobicost import from_torch
+
+    model = build(name, **kwargs)
+    net = from_torch(model, shape, name=name)
+    expected = torch_macs(model, shape)
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    assert net.total.macs == expected[""]
+    assert net.params == sum(p.numel() for p in model.parameters())
+    assert sum(layer.params for layer in net.layers) == net.params
+    from mobicost.frontends import not_costed
+
+    assert not_costed(net) == ()
+
+
+@pytest.mark.requires("torchvision")
+def test_mobilenet_v2_at_224_is_torchs_figure():
+    """The issue's figure: torch counts 300,774,272 MACs; torchvision documents 3,504,872
+    parameters."""
+    from torchvision_models import build
+
+    from mobicost import from_torch
+
+    net = from_torch(build("mobilenet_v2"))
+    assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
+    assert net.name == "MobileNetV2-224"
+
+
+@pytest.mark.requires("torchvision")
+def test_vit_b_16_at_224_and_what_torchs_counter_leaves_out():
+    """ViT-B/16 at 224: 17,563,828,224 MACs, torch's counter with the math attention kernel.
+    Its default count on CPU, 16,848,500,736, leaves out the attention products (12 layers x
+    59,610,624); under no_grad, where MultiheadAttention takes its fused fast path, it leaves out
+    the whole attention block and says 11,271,124,992 (the issue's figure)."""
+    from torchvision_models import build
+
+    from mobicost import from_torch
+
+    net = from_torch(build("vit_b_16"))
+    assert net.total.macs == 17_563_828_224
+    assert net.params == 86_567_656
+    attention = [layer for layer in net.layers if layer.kind == "attention"]
+    assert len(attention) == 12
+    assert {layer.cost.macs for layer in attention} == {59_610_624}
+    assert rules.attention(12, 197, 197, 64, 64).macs == 59_610_624
+    assert net.total.macs - sum(layer.cost.macs for layer in attention) == 16_848_500_736
+    blocks = sum(
+        layer.cost.macs for layer in net.layers if layer.node.origin.endswith("self_attention")
+    )
+    assert net.total.macs - blocks == 11_271_124_992
+
+
+def small_model():
+    import torch
+
+    class Small(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 3)
+            self.token = torch.nn.Parameter(torch.zeros(1, 8, 1, 1))
+            self.unused = torch.nn.Linear(4, 5)
+            self.fc = torch.nn.Linear(8, 10)
+
+        def forward(self, x):
+            y = torch.cumsum(self.conv(x) + self.token, dim=1)
+            return self.fc(y.mean((2, 3)))
+
+    return Small()
+
+
+def test_a_small_model_by_hand():
+    """Conv 3->8, 3x3, on 16x16: 8 x 27 x 14 x 14 = 42,336 MACs, 216 + 8 parameters; the
+    learned token's 8; the classifier's 80 MACs and 90 parameters; the unused layer's 25."""
+    from mobicost import from_torch
+    from mobicost.frontends import not_costed
+
+    model = small_model()
+    net = from_torch(model, (3, 16, 16))
+    rows = [(layer.name, layer.kind, layer.cost.macs, layer.params) for layer in net.layers]
+    assert rows == [
+        ("conv", "conv", 42_336, 224),
+        ("token", "param", 0, 8),
+        ("add", "eltwise", 0, 0),
+        ("cumsum", "uncosted", 0, 0),
+        ("mean", "reduce", 0, 0),
+        ("fc", "matmul", 80, 90),
+        ("unused", "param", 0, 25),
+    ]
+    assert net.params == sum(p.numel() for p in model.parameters()) == 347
+    assert not_costed(net) == ("aten.cumsum x1 (14x14x8)",)
+    notes = net.spec.notes
+    assert "Not costed: aten.cumsum x1 (14x14x8)." in notes
+    assert any(note.startswith("Parameters no operation uses (25,") for note in notes)
+    assert model.training  # its mode is given back
+
+
+def test_the_network_is_a_network():
+    """Tables, frames and shares work on an imported model as on a built-in one."""
+    from mobicost import from_torch
+    from mobicost.render.tables import layer_report
+
+    net = from_torch(small_model(), (3, 16, 16))
+    frame = net.to_frame()
+    assert int(frame["macs"].sum()) == net.total.macs
+    assert int(frame["params"].sum()) == net.params
+    assert layer_report(net).rows
+
+
+def test_bad_models_say_so_in_one_line():
+    import torch
+
+    from mobicost import from_torch
+
+    with pytest.raises(MobicostError, match=r"expected a torch\.nn\.Module, got str"):
+        from_torch("resnet18")
+    with pytest.raises(MobicostError, match=r"^the model rejects a 3x8x8 input: .*$"):
+        from_torch(torch.nn.Linear(4, 4), (3, 8, 8))
+    with pytest.raises(MobicostError, match="positive whole numbers"):
+        from_torch(torch.nn.Linear(4, 4), (0, 4))
+    assert torch.backends.mha.get_fastpath_enabled()
+
+
+def test_transformer_rules_are_written_once_for_numbers_and_symbols():
+    b, m, k, n, q, s, e = sympy.symbols("B M K N L S E", positive=True)
+    symbolic = rules.matmul(b, m, k, n, weight=True, bias=True)
+    assert sympy.expand(symbolic.macs - b * m * k * n) == 0
+    assert symbolic.params == k * n + n
+    values = {b: 2, m: 197, k: 768, n: 3072}
+    number = rules.matmul(2, 197, 768, 3072, weight=True, bias=True)
+    assert (symbolic.macs.subs(values), symbolic.params.subs(values)) == (
+        number.macs,
+        number.params,
+    )
+    scores = rules.attention(b, q, s, e, e)
+    assert sympy.expand(scores.macs - 2 * b * q * s * e) == 0
+    assert scores.macs.subs({b: 12, q: 197, s: 197, e: 64}) == 59_610_624
+
+
+def test_tensor_kinds_infer_their_shapes():
+    tokens = ops.shaped((1, 197, 768))
+    assert ops.MatMul(3072, weight=True).infer((tokens,)) == ops.shaped((1, 197, 3072))
+    q = ops.shaped((1, 12, 197, 64), image=False)
+    assert ops.Attention().infer((q, q, q)) == q
+    scores = ops.MatMul().infer((q, ops.shaped((1, 12, 64, 197))))
+    assert scores.text == "1x12x197x197"  # not an image's map: as PyTorch writes it
+    assert ops.Eltwise("mul").infer((ops.Tensor(96, 56, 56), ops.Tensor(96, 1, 1))) == ops.Tensor(
+        96, 56, 56
+    )
+    with pytest.raises(MobicostError, match="do not broadcast"):
+        ops.Eltwise("add").infer((ops.Tensor(96, 56, 56), ops.Tensor(32, 56, 56)))
+
+
+def test_a_layer_called_twice_counts_its_parameters_once():
+    """A linear layer and a layer norm applied twice (tied weights): MACs twice, parameters
+    once, as sum(p.numel()); a convolution called twice is named as not costed, never counted
+    twice."""
+    import torch
+
+    from mobicost import from_torch, not_costed
+
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm = torch.nn.LayerNorm(16)
+            self.fc = torch.nn.Linear(16, 16)
+
+        def forward(self, x):
+            return self.fc(self.norm(self.fc(self.norm(x))))
+
+    model = Twice()
+    net = from_torch(model, (4, 16))
+    assert net.total.macs == 2 * 4 * 16 * 16
+    assert net.params == sum(p.numel() for p in model.parameters()) == 16 * 16 + 16 + 2 * 16
+    assert not_costed(net) == ()
+
+    conv = torch.nn.Conv2d(3, 3, 1)
+    twice = from_torch(torch.nn.Sequential(conv, conv), (3, 4, 4))
+    assert twice.params == 12
+    assert twice.total.macs == 9 * 16  # the second call not costed, and said so
+    assert not_costed(twice) == ("aten.convolution x1 (4x4x3, 3x3x1x1, 3)",)
