@@ -12,10 +12,11 @@ from mobicost.analysis.calibration_nets import calibration_networks, spec_text
 from mobicost.analysis.kernels import (
     KernelModel,
     KindFit,
+    Pass,
     Sample,
     _solve,
     fit_kind,
-    fit_run,
+    fit_model,
     layer_kind,
     load_model,
     parse_model,
@@ -57,7 +58,19 @@ def test_a_fit_recovers_its_coefficients_and_says_how_well():
     assert fit.samples == 5 and fit.error < 1e-9
     assert fit.fixed == pytest.approx(4e-6) and fit.per_mac == pytest.approx(2e-10)
     assert fit.per_byte == pytest.approx(5e-11)
-    assert fit_run([(10, 20e-6), (20, 30e-6), (40, 50e-6)]) == pytest.approx((10e-6, 1e-6))
+    # whole passes twice the kernels' variable terms, with the fixed costs as timed and 10 us
+    # a run: the scales and the run's cost are recovered
+    passes = [
+        Pass(
+            tuple(("conv.1x1", m, b) for m, b in shapes[:n]),
+            sum(2 * (m * 2e-10 + b * 5e-11) + 4e-6 for m, b in shapes[:n]) + 10e-6,
+        )
+        for n in range(1, len(shapes) + 1)
+    ]
+    kinds, run, error = fit_model(samples, passes)
+    assert run == pytest.approx(10e-6) and error < 1e-9
+    assert kinds["conv.1x1"].per_mac == pytest.approx(4e-10)
+    assert kinds["conv.1x1"].fixed == pytest.approx(4e-6)
 
 
 def test_the_model_file_round_trips(tmp_path):

@@ -30,6 +30,7 @@ The model is data: :func:`model_text` writes it as TOML that a user can read and
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -100,27 +101,71 @@ class KernelModel:
     kinds: Mapping[str, KindFit]
     run: float  #: seconds a forward pass costs beyond its kernels, once
     per_node: float = 0.0  #: seconds a forward pass costs beyond its kernels, per kernel
+    whole_error: float = 0.0  #: mean relative error on the calibration networks' whole passes
 
     def fit_for(self, kind: str) -> KindFit:
-        for candidate in (kind, *FALLBACK.get(kind, ())):
-            if candidate in self.kinds:
-                return self.kinds[candidate]
-        if not self.kinds:
-            raise MobicostError(f"the {self.runtime} kernel model has no kinds")
-        return max(self.kinds.values(), key=lambda fit: fit.samples)
+        """``kind``'s fit, or the nearest calibrated kind's (:data:`FALLBACK`)."""
+        return _fit_for(self.kinds, kind)
 
     def seconds(self, kind: str, macs: int, moved: int) -> float:
         """A kernel's time, with its share of the run's bookkeeping between kernels."""
         return self.fit_for(kind).seconds(macs, moved) + self.per_node
 
 
-def fit_run(passes: Sequence[tuple[int, float]]) -> tuple[float, float]:
-    """``(run, per_node)`` from whole passes: ``(kernels, seconds beyond their kernels' time)``
-    each, fitted as ``run + kernels x per_node`` (both at least zero)."""
+@dataclass(frozen=True)
+class Pass:
+    """One calibration network's whole forward pass: its kernels ``(kind, MACs, bytes)`` and
+    its median seconds end to end."""
+
+    kernels: tuple[tuple[str, int, int], ...]
+    seconds: float
+
+
+def fit_model(
+    samples: Sequence[Sample], passes: Sequence[Pass]
+) -> tuple[dict[str, KindFit], float, float]:
+    """Each kind fitted on its timed kernels, then the whole, on whole passes: a profiler's
+    kernel times carry its own cost per kernel, and a run costs more (or less) than its kernels
+    added up, so three figures common to every kind are fitted on the calibration networks'
+    whole passes (relative error, none negative): a scale of the kinds' MAC and byte terms, a
+    scale of their fixed costs, and a run's own cost. Returns the scaled kinds, the run's
+    seconds, and the mean relative error of whole passes so predicted."""
+    kinds = fit_kinds(samples)
     if not passes:
-        return 0.0, 0.0
-    run, per_node = _solve([(1.0, float(n)) for n, _ in passes], [gap * 1e6 for _, gap in passes])
-    return run * 1e-6, per_node * 1e-6
+        return kinds, 0.0, 0.0
+    rows = []
+    for one in passes:
+        variable = fixed = 0.0
+        for kind, macs, moved in one.kernels:
+            fit = _fit_for(kinds, kind)
+            variable += macs * fit.per_mac + moved * fit.per_byte
+            fixed += fit.fixed
+        rows.append((variable / one.seconds, fixed / one.seconds, 1e-6 / one.seconds))
+    scale, fixed_scale, run = _solve(rows, [1.0] * len(rows))
+    scaled = {
+        kind: KindFit(
+            kind,
+            fit.fixed * fixed_scale,
+            fit.per_mac * scale,
+            fit.per_byte * scale,
+            fit.samples,
+            fit.error,
+        )
+        for kind, fit in kinds.items()
+    }
+    error = statistics.mean(
+        abs(sum(row[i] * x for i, x in enumerate((scale, fixed_scale, run))) - 1) for row in rows
+    )
+    return scaled, run * 1e-6, error
+
+
+def _fit_for(kinds: Mapping[str, KindFit], kind: str) -> KindFit:
+    for candidate in (kind, *FALLBACK.get(kind, ())):
+        if candidate in kinds:
+            return kinds[candidate]
+    if not kinds:
+        raise MobicostError("a kernel model with no kinds")
+    return max(kinds.values(), key=lambda fit: fit.samples)
 
 
 def _solve(rows: Sequence[Sequence[float]], targets: Sequence[float]) -> list[float]:
@@ -181,8 +226,9 @@ def model_text(model: KernelModel) -> str:
     lines = [
         f"# {model.machine}{threads}: kernel latency model for {model.runtime}, fitted by",
         "# `mobicost calibrate`. A kernel's seconds = fixed + MACs x per_mac + bytes x per_byte",
-        "# + per_node; a forward pass adds `run`. `error` is the fit's mean absolute percentage",
-        "# error on its `samples` kernels; edit freely (figures are exact decimals).",
+        "# + per_node; a forward pass adds `run`. `error` is a kind's mean absolute percentage",
+        "# error on its `samples` kernels as the profiler timed them (before the whole-pass",
+        "# scaling); `whole_error` the model's on the calibration networks' whole passes.",
         'name = "local"',
         f"runtime = {_toml_string(model.runtime)}",
         f"title = {_toml_string(model.machine)}",
@@ -190,6 +236,7 @@ def model_text(model: KernelModel) -> str:
         f"threads = {model.threads if model.threads is not None else 0}",
         f"run = {_number(model.run)}",
         f"per_node = {_number(model.per_node)}",
+        f"whole_error = {_number(model.whole_error)}",
     ]
     for kind, fit in model.kinds.items():
         lines += [
@@ -240,6 +287,7 @@ def parse_model(data: Mapping[str, Any], path: str) -> KernelModel:
         kinds,
         number("run", data.get("run", 0)),
         number("per_node", data.get("per_node", 0)),
+        number("whole_error", data.get("whole_error", 0)),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from ..analysis.calibration_nets import calibration_networks
-from ..analysis.kernels import KernelModel, Sample, fit_kinds, fit_run, layer_kind
+from ..analysis.kernels import KernelModel, Pass, Sample, fit_model, layer_kind
 from ..nets.timing import _count, measure_layers
 
 
@@ -27,29 +27,31 @@ def calibrate_kernels(
     """Fit this machine's kernel model for PyTorch eager on the CPU in fp32."""
     _count("networks", networks)
     samples: list[Sample] = []
-    passes: list[tuple[int, float]] = []
+    passes: list[Pass] = []
     machine = None
     for index, net in enumerate(calibration_networks(networks)):
         measured = measure_layers(net, repeats=repeats, min_time=min_time, threads=threads)
         machine = measured.machine
+        kernels = []
         for timing in measured.layers:
-            layer = timing.layer
-            memory = _memory(layer)
-            samples.append(Sample(layer_kind(layer), memory[0], memory[1], timing.seconds))
-        passes.append((len(measured.layers), max(measured.whole - measured.seconds, 0.0)))
+            kind, (macs, moved) = layer_kind(timing.layer), _memory(timing.layer)
+            samples.append(Sample(kind, macs, moved, timing.seconds))
+            kernels.append((kind, macs, moved))
+        passes.append(Pass(tuple(kernels), measured.whole))
         if progress is not None:
             progress(index + 1, networks)
     assert machine is not None
-    run, per_node = fit_run(passes)
+    kinds, run, whole_error = fit_model(samples, passes)
     return KernelModel(
         "torch",
         machine.name,
         machine.threads,
         f"mobicost calibrate --runtime torch, {date.today().isoformat()}, "
         f"{machine.runtime_title}, {networks} calibration networks, {len(samples)} kernels",
-        fit_kinds(samples),
+        kinds,
         run,
-        per_node,
+        0.0,
+        whole_error,
     )
 
 

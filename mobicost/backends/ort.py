@@ -38,7 +38,7 @@ from ..nets.timing import (
     _positive,
     _samples,
 )
-from .onnx import require_onnx, to_onnx
+from .onnx import OPSET, require_onnx, to_onnx
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.kernels import KernelModel
@@ -348,13 +348,17 @@ def kernels(
 
     owned: list[list[str]] = []
     owner_of: dict[str, int] = {}
+    part_of: dict[int, str] = {}  #: a node that is one of several of a layer (SE's, a shuffle's)
     for index, node in enumerate(graph.node):
         found = [layer_of(node.name, names), *(layer_of(o, names) for o in node.output)]
         mine = [name for name in dict.fromkeys(found) if name is not None]
+        if mine and mine[0] in owner_of:
+            part_of[index] = mine[0]
         mine = [name for name in mine if name not in owner_of]
         owned.append(mine)
         for name in mine:
             owner_of[name] = index
+    sizes = _tensor_sizes(onnx, model, graph, network, batch)
     for layer in network.layers:  # folded away: to the node computing its first input
         if layer.name in owner_of:
             continue
@@ -370,17 +374,87 @@ def kernels(
         channels = first.inputs[0].c if first is not None and first.inputs else 0
         kind = kernel_kind(node.op_type, node.domain, attributes, channels)
         read = ""
-        if layers:
+        if index in part_of or any(owner_of.get(n) != index for n in layers[:1]):
+            # one of a layer's several nodes: its own tensors, and its own products
+            read = part_of.get(index, layers[0] if layers else "")
+            moved = sum(sizes.get(t, 0) for t in (*node.input, *node.output) if t)
+            macs = _node_macs(node, sizes, graph)
+        elif layers:
             macs = sum(memory[name].macs for name in layers)
             moved = sum(memory[name].moved for name in layers)
         else:  # a reorder of ONNX Runtime's own: the tensor it reads, read and written
             read = next((layer_of(i, names) or i for i in node.input if i), "input")
             read = read if read in tensor_bytes else _producer(read, graph, names)
-            macs, moved = 0, 2 * tensor_bytes.get(read, 0)
+            own = sum(sizes.get(t, 0) for t in (*node.input, *node.output) if t)
+            macs, moved = 0, own or 2 * tensor_bytes.get(read, 0)
         found_kernels.append(
             Kernel(node.name, f"{node.domain}:{node.op_type}", kind, layers, macs, moved, read)
         )
     return found_kernels
+
+
+def _tensor_sizes(
+    onnx: Any, model: bytes, graph: Any, network: Network, batch: int
+) -> dict[str, int]:
+    """Bytes of every tensor the optimized graph names, as ONNX Runtime holds it (blocked
+    layouts padded): its weights from the graph, every other tensor read off one run of the
+    optimized graph on zeros with every tensor made an output (a shape probe, not a timing)."""
+    import numpy
+
+    ort = require_onnxruntime()
+    sizes = {t.name: 4 * _product(t.dims) for t in graph.initializer}
+    probe = onnx.GraphProto()
+    probe.CopyFrom(graph)
+    known = {o.name for o in probe.output}
+    for node in probe.node:
+        for output in node.output:
+            if output and output not in known:
+                probe.output.append(onnx.helper.make_empty_tensor_value_info(output))
+                known.add(output)
+    opsets = [onnx.helper.make_opsetid(d, 1) for d in {n.domain for n in graph.node} if d]
+    probed = onnx.helper.make_model(
+        probe, opset_imports=[onnx.helper.make_opsetid("", OPSET), *opsets]
+    )
+    probed.ir_version = onnx.load_from_string(model).ir_version
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.log_severity_level = 3
+    try:
+        runner = ort.InferenceSession(
+            probed.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+        shape = network.input.torch_shape(batch)
+        values = runner.run(None, {"input": numpy.zeros(shape, "float32")})
+    except Exception:
+        return sizes
+    for output, value in zip(runner.get_outputs(), values, strict=True):
+        sizes[output.name] = int(value.nbytes)
+    sizes["input"] = 4 * _product(network.input.torch_shape(batch))
+    return sizes
+
+
+def _product(dims: Any) -> int:
+    total = 1
+    for dim in dims:
+        total *= int(dim)
+    return int(total)
+
+
+def _node_macs(node: Any, sizes: Mapping[str, int], graph: Any) -> int:
+    """A convolution's or matrix product's multiply-accumulates from its tensors: weights x
+    output positions (a weight's elements each meet every output position once)."""
+    if node.op_type not in _CONVS | _GEMMS or len(node.input) < 2:
+        return 0
+    weights = {t.name: list(t.dims) for t in graph.initializer}
+    dims = weights.get(node.input[1])
+    if not dims or not node.output:
+        return 0
+    weight_count = _product(dims)
+    out = sizes.get(node.output[0], 0) // 4
+    if node.op_type in _GEMMS:
+        rows = int(dims[0] if node.op_type != "MatMul" else dims[-1])
+        return weight_count * max(out // max(rows, 1), 1)
+    return weight_count * max(out // max(int(dims[0]), 1), 1)
 
 
 def _producer(tensor: str, graph: Any, names: set[str]) -> str:
@@ -416,14 +490,14 @@ def calibrate(
     from datetime import date
 
     from ..analysis.calibration_nets import calibration_networks
-    from ..analysis.kernels import KernelModel, Sample, fit_kinds, fit_run
+    from ..analysis.kernels import KernelModel, Pass, Sample, fit_model
 
     _count("networks", networks)
     _count("repeats", repeats)
     _count("warmup", warmup, 0)
     _count("threads", threads)
     samples: list[Sample] = []
-    passes: list[tuple[int, float]] = []
+    passes: list[Pass] = []
     for index, net in enumerate(calibration_networks(networks)):
         model = to_onnx(net).SerializeToString()
         feed = {"input": _random_input(net, 1)}
@@ -434,11 +508,11 @@ def calibrate(
             times = [run.get(kernel.name, 0.0) * 1e-6 for run in runs]
             medians[kernel.name] = _median_iqr(times)[0]
             samples.append(Sample(kernel.kind, kernel.macs, kernel.bytes, medians[kernel.name]))
-        whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.02))
-        passes.append((len(found), max(whole - sum(medians.values()), 0.0)))
+        whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.05))
+        passes.append(Pass(tuple((k.kind, k.macs, k.bytes) for k in found), whole))
         if progress is not None:
             progress(index + 1, networks)
-    run, per_node = fit_run(passes)
+    kinds, run, whole_error = fit_model(samples, passes)
     used = machine(threads)
     return KernelModel(
         "onnxruntime",
@@ -446,9 +520,10 @@ def calibrate(
         used.threads,
         f"mobicost calibrate --runtime onnxruntime, {date.today().isoformat()}, "
         f"{used.runtime_title}, {networks} calibration networks, {len(samples)} kernels",
-        fit_kinds(samples),
+        kinds,
         run,
-        per_node,
+        0.0,
+        whole_error,
     )
 
 

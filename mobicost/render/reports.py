@@ -622,8 +622,9 @@ def kernel_model_report(model: KernelModel, saved: object = None) -> Report:
         "A kernel's time = fixed + MACs / (MACs/s) + bytes / (bytes/s), each kind fitted by "
         "least squares on relative error, no term negative (an empty rate: the term fitted to "
         "zero); error = mean |predicted - measured| / measured over its kernels.",
-        f"A forward pass adds {model.run * 1e6:.3g} us, and {model.per_node * 1e6:.3g} us a "
-        "kernel, beyond its kernels' time.",
+        "The kinds' terms are then scaled, and a run's own cost fitted, on the calibration "
+        f"networks' whole passes: a run adds {model.run * 1e6:.3g} us; whole passes so "
+        f"predicted are {model.whole_error:.1%} off on average.",
         f"Saved: {saved} (mobicost latency --device local --runtime {model.runtime})."
         if saved
         else "Not saved (--no-save).",
