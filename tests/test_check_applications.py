@@ -52,10 +52,17 @@ def test_table_10_stanford_dogs(tables):
     assert all(c.verdict == "holds within printed precision" for c in params)
     mobilenet = [c for key, cs in dogs.items() if "MobileNet" in key for c in cs]
     assert len(mobilenet) == 8 and all(c.explained for c in mobilenet)
-    inception = dogs["Inception V3 (Stanford Dogs): mult-adds"][0]
-    assert inception.verdict == "not costed" and not inception.explained
-    assert inception.printed == "5000M" and "no spec builds it" in inception.explanation
-    assert inception.computed == "not built" and inception.difference is None
+    # Inception V3 (inception-v3, torchvision's) with a 2048 x 120 classifier
+    assert network("inception-v3", classes=120).total.macs == 5_713_216_096 - 2048 * 880
+    assert network("inception-v3", classes=120).params == 23_834_568 - 2049 * 880
+    (macs,) = dogs["Inception v3-299 (aux off): mult-adds"]
+    assert (macs.printed, macs.computed) == ("5000M", "5,711,413,856")
+    assert macs.explained and "Szegedy et al. 2016, abstract" in macs.explanation
+    (params,) = dogs["Inception v3-299 (aux off): parameters"]
+    assert (params.printed, params.computed) == ("23.2M", "22,031,448")
+    assert params.verdict == "does not hold" and not params.explained
+    assert "unexplained" in params.explanation and "with aux = on" in params.explanation
+    assert not any(c.verdict == "not costed" for cs in dogs.values() for c in cs)
 
 
 def test_table_11_planet(tables):
