@@ -192,3 +192,29 @@ def test_cli_lists_tables_10_to_14():
     by_claim = {(row["claim"], row["source"]): row for row in rows}
     planet = by_claim["1.0 MobileNet-224: mult-adds", f"{PAPER}, Table 11"]
     assert planet["printed"] == "0.58M" and planet["explained"] is True
+
+
+def _head_note(run, *args):
+    (line,) = [n for n in run.json("table", *args)["notes"] if n.startswith("Head: ")]
+    return line
+
+
+def test_the_head_note_says_what_the_head_is(run, tmp_path):
+    # a classifier: the generic words
+    assert _head_note(run, "mobilenet-v1").startswith("Head: global pool + classifier to 1000")
+    # the detectors' and the embedding network's heads, from their specs' head_note
+    ssd = _head_note(run, "ssd-mobilenet-v1")
+    assert ssd.startswith("Head: the box predictors") and "anchors x (90 + 1) class" in ssd
+    assert "classifier to" not in ssd
+    assert "anchors x (20 + 1)" in _head_note(run, "ssd-mobilenet-v1", "--classes", "20")
+    assert _head_note(run, "ssd-mobilenet-v1", "--no-head").startswith(
+        "Head: none (left out: the box predictors"
+    )
+    faster = _head_note(run, "faster-rcnn-mobilenet-v1")
+    assert "the box classifier" in faster and "90 x 4 box codes and 90 + 1" in faster
+    facenet = _head_note(run, "facenet-mobilenet")
+    assert "embedding layer to 128 dimensions" in facenet and "classes" not in facenet
+    # a spec's head_note must be words
+    spec = tmp_path / "mine.toml"
+    spec.write_text('name = "mine"\ninput = [3, 8, 8]\nhead_note = 3\n[[layers]]\nop = "gap"\n')
+    assert "head_note: expected a string" in run.error("table", str(spec))
