@@ -70,3 +70,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("requires"):
         for module in mark.args:
             require(module)
+
+
+@pytest.fixture
+def one_thread():
+    """torch, on one thread: on a busy machine, threads contend for more than they save on one
+    image (test_library_classic.py took 30 s on two threads under load, 11 s on one)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)

@@ -52,10 +52,17 @@ def test_table_10_stanford_dogs(tables):
     assert all(c.verdict == "holds within printed precision" for c in params)
     mobilenet = [c for key, cs in dogs.items() if "MobileNet" in key for c in cs]
     assert len(mobilenet) == 8 and all(c.explained for c in mobilenet)
-    inception = dogs["Inception V3 (Stanford Dogs): mult-adds"][0]
-    assert inception.verdict == "not costed" and not inception.explained
-    assert inception.printed == "5000M" and "no spec builds it" in inception.explanation
-    assert inception.computed == "not built" and inception.difference is None
+    # Inception V3 (inception-v3, torchvision's) with a 2048 x 120 classifier
+    assert network("inception-v3", classes=120).total.macs == 5_713_216_096 - 2048 * 880
+    assert network("inception-v3", classes=120).params == 23_834_568 - 2049 * 880
+    (macs,) = dogs["Inception v3-299 (aux off): mult-adds"]
+    assert (macs.printed, macs.computed) == ("5000M", "5,711,413,856")
+    assert macs.explained and "Szegedy et al. 2016, abstract" in macs.explanation
+    (params,) = dogs["Inception v3-299 (aux off): parameters"]
+    assert (params.printed, params.computed) == ("23.2M", "22,031,448")
+    assert params.verdict == "does not hold" and not params.explained
+    assert "unexplained" in params.explanation and "with aux = on" in params.explanation
+    assert not any(c.verdict == "not costed" for cs in dogs.values() for c in cs)
 
 
 def test_table_11_planet(tables):
@@ -185,3 +192,29 @@ def test_cli_lists_tables_10_to_14():
     by_claim = {(row["claim"], row["source"]): row for row in rows}
     planet = by_claim["1.0 MobileNet-224: mult-adds", f"{PAPER}, Table 11"]
     assert planet["printed"] == "0.58M" and planet["explained"] is True
+
+
+def _head_note(run, *args):
+    (line,) = [n for n in run.json("table", *args)["notes"] if n.startswith("Head: ")]
+    return line
+
+
+def test_the_head_note_says_what_the_head_is(run, tmp_path):
+    # a classifier: the generic words
+    assert _head_note(run, "mobilenet-v1").startswith("Head: global pool + classifier to 1000")
+    # the detectors' and the embedding network's heads, from their specs' head_note
+    ssd = _head_note(run, "ssd-mobilenet-v1")
+    assert ssd.startswith("Head: the box predictors") and "anchors x (90 + 1) class" in ssd
+    assert "classifier to" not in ssd
+    assert "anchors x (20 + 1)" in _head_note(run, "ssd-mobilenet-v1", "--classes", "20")
+    assert _head_note(run, "ssd-mobilenet-v1", "--no-head").startswith(
+        "Head: none (left out: the box predictors"
+    )
+    faster = _head_note(run, "faster-rcnn-mobilenet-v1")
+    assert "the box classifier" in faster and "90 x 4 box codes and 90 + 1" in faster
+    facenet = _head_note(run, "facenet-mobilenet")
+    assert "embedding layer to 128 dimensions" in facenet and "classes" not in facenet
+    # a spec's head_note must be words
+    spec = tmp_path / "mine.toml"
+    spec.write_text('name = "mine"\ninput = [3, 8, 8]\nhead_note = 3\n[[layers]]\nop = "gap"\n')
+    assert "head_note: expected a string" in run.error("table", str(spec))

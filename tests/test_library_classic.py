@@ -126,18 +126,6 @@ def test_resnet_projection_shortcuts():
     assert r50["conv5.3.add"].output_shape == "7x7x2048"
 
 
-@pytest.fixture
-def one_thread():
-    """torch, on one thread: on a busy machine, threads contend for more than they save on one
-    image (this file took 30 s on two threads under load, 11 s on one)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield torch
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize(
     ("name", "resolution", "options"),
     [

@@ -468,7 +468,7 @@ _SCALES = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9}
 _WHATS = ("macs", "flops", "params", "top1")
 _PUBLISHED_KEYS = {
     "what", "printed", "scale", "source", "alpha", "resolution", "options", "conventions", "note",
-    "digits", "runs",
+    "digits", "runs", "quotes",
 }  # fmt: skip
 
 
@@ -664,12 +664,58 @@ def spec_figures(spec: Any) -> list[tuple[dict[str, Any], Printed]]:
             raise _published_error(
                 spec, index, f"runs = {runs!r}; use {{ layer = count }}, a positive count"
             )
+        quotes = entry.get("quotes")
+        if quotes is not None and _quoted(spec, entry) is None:
+            others = [e for e in spec.published if e is not entry and e.get("what") == what]
+            quoted = sorted({str(e["source"]) for e in others if "source" in e})
+            raise _published_error(
+                spec,
+                index,
+                f"quotes = {quotes!r} names no other {what} figure of this spec; it takes the "
+                f"source of one: {', '.join(map(repr, quoted)) or 'none recorded'}",
+            )
         if what == "top1":
             continue
         source = str(entry.get("source", spec.source))
         printed = Printed(printed_text, _SCALES[scale], source, source, scale, digits)
         figures.append((entry, printed))
     return figures
+
+
+def _quoted(spec: Any, entry: dict[str, Any]) -> Printed | None:
+    """The figure an entry says it quotes (``quotes = SOURCE``): the same spec's entry of that
+    source and the same ``what``, as printed."""
+    for other in spec.published:
+        if (
+            other is not entry
+            and other.get("source") == entry.get("quotes")
+            and other.get("what") == entry.get("what")
+        ):
+            scale = other.get("scale", "")
+            return Printed(
+                str(other.get("printed", "")),
+                _SCALES.get(scale, 1),
+                str(other["source"]),
+                str(other["source"]),
+                scale,
+                other.get("digits"),
+            )
+    return None
+
+
+def _quote(spec: Any, entry: dict[str, Any]) -> list[Alternative]:
+    """The figure an entry quotes, as an alternative: a printed number copied from another
+    source reproduces itself only if that source's figure, at this one's precision, prints as
+    this one. The quoted figure is judged against the count where it is recorded."""
+    quoted = _quoted(spec, entry) if entry.get("quotes") is not None else None
+    if quoted is None:
+        return []
+    return [
+        Alternative(
+            f"as quoted from {quoted.source} (printed {quoted.text}{quoted.unit}, judged there)",
+            quoted.value,
+        )
+    ]
 
 
 def spec_claims(spec: Any, sources: Callable[[str], bool] | None = None) -> list[Claim]:
@@ -679,7 +725,9 @@ def spec_claims(spec: Any, sources: Callable[[str], bool] | None = None) -> list
     A mismatch is explained first by a convention that reproduces two or more figures of the
     same source (ShuffleNet's Table 1 leaves out the classifier in every row), then by rounding
     (truncation, rounding twice), and only then by a convention that reproduces that figure
-    alone. ``sources``, where given, picks the figures to judge by their source."""
+    alone. An entry that ``quotes`` another source's figure is explained first by that figure,
+    where it reproduces the printed number. ``sources``, where given, picks the figures to judge
+    by their source."""
     from ..nets.network import network
 
     cells = []
@@ -701,10 +749,11 @@ def spec_claims(spec: Any, sources: Callable[[str], bool] | None = None) -> list
         exact = _figure(net, what, runs)
         holds = printed.rounds(exact)  # only a mismatch needs other conventions tried
         alternatives = [] if holds else _spec_alternatives(spec, entry, what, net)
-        cells.append((f"{net.name}: {label}", source, printed, exact, alternatives))
+        quote = [] if holds else _quote(spec, entry)
+        cells.append((f"{net.name}: {label}", source, printed, exact, alternatives, quote))
     claims = []
-    for claim, source, printed, exact, alternatives in cells:
-        same = [(p, a) for _, s, p, _, a in cells if s == source]
+    for claim, source, printed, exact, alternatives, quote in cells:
+        same = [(p, a) for _, s, p, _, a, _ in cells if s == source]
         support = {
             a.description: sum(
                 p.rounds(b.value) for p, bs in same for b in bs if b.description == a.description
@@ -717,7 +766,7 @@ def spec_claims(spec: Any, sources: Callable[[str], bool] | None = None) -> list
             a._replace(support=f" (it reproduces {support[a.description]} figures of {source})")
             for a in strong
         ]
-        claims.append(judge(claim, source, printed, exact, strong, weak=weak))
+        claims.append(judge(claim, source, printed, exact, [*quote, *strong], weak=weak))
     return claims
 
 
@@ -770,7 +819,8 @@ def application_claims() -> list[Claim]:
     """The MobileNet paper's Tables 10 to 14: MobileNet on other tasks (fine-grained dogs,
     geolocation, face attributes, COCO detection, face embeddings). Each figure of a network
     the library builds is judged from its spec's ``[[published]]`` entry (``mobilenet-v1``,
-    ``facenet-mobilenet``, ``ssd-mobilenet-v1``); the rest are listed as not costed, with why."""
+    ``inception-v3``, ``facenet-mobilenet``, ``ssd-mobilenet-v1``, ``faster-rcnn-mobilenet-v1``);
+    the rest are listed as not costed, with why."""
     return list(_application_claims())
 
 

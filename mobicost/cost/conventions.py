@@ -98,13 +98,20 @@ class Conventions:
     def bn_vectors(self) -> int:
         return BN_POLICY[self.bn][0]
 
-    def notes(self) -> tuple[str, ...]:
-        """The conventions in words, printed under every table and carried by every export."""
-        head = (
-            f"global pool + classifier to {self.classes} classes"
-            if self.head
-            else "none, the classifier head left out"
-        )
+    def notes(self, head: str | None = None) -> tuple[str, ...]:
+        """The conventions in words, printed under every table and carried by every export.
+        ``head`` is the network's head in words, where it is not a global pool and a
+        classifier (a detector's box predictors, an embedding layer).
+
+        >>> Conventions(classes=90).notes("the box predictors")[2]
+        'Head: the box predictors; pooling additions not counted.'
+        >>> Conventions(head=False).notes("the box predictors")[2]
+        'Head: none (left out: the box predictors); pooling additions not counted.'
+        """
+        if self.head:
+            head = head or f"global pool + classifier to {self.classes} classes"
+        else:
+            head = f"none (left out: {head})" if head else "none, the classifier head left out"
         other = [
             words
             for flag, words in (

@@ -4,7 +4,7 @@ anything is built.
 
 Each limit is far above any real network's needs:
 
-* :data:`MAX_LAYERS`: the largest library network (ShuffleNet v2) has 117 layers, ResNet-152 has
+* :data:`MAX_LAYERS`: the largest library network (Inception v3) has 122 layers, ResNet-152 has
   a few hundred, and a transformer imported node by node a few thousand; 100,000 is some 30
   times the largest of these and still costs, peak memory included, in seconds.
 * :data:`MAX_REPEAT`: papers repeat a block a handful of times (ResNet-152's 36 is the most in

@@ -154,6 +154,10 @@ class Network:
     def params(self) -> int:
         return int(self.total.params)
 
+    def convention_notes(self) -> tuple[str, ...]:
+        """The conventions in words, with this network's head (its spec's ``head_note``)."""
+        return self.conventions.notes(self.spec.head_words(self.conventions.classes))
+
     def share(self, layer: Layer) -> Fraction:
         """A layer's share of the network's operations."""
         return Fraction(self.conventions.ops(layer.cost), self.ops) if self.ops else Fraction(0)
@@ -324,7 +328,7 @@ def model_notes(network: Network) -> tuple[str, ...]:
             )
     x = network.input
     parts.append(f"{x.h}x{x.w}x{x.c} input (rho = {network.rho})")
-    return ("; ".join(parts) + ".", *spec.notes, *network.conventions.notes())
+    return ("; ".join(parts) + ".", *spec.notes, *network.convention_notes())
 
 
 def network(

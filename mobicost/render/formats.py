@@ -118,6 +118,26 @@ class Report:
 _SUFFIXES = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
 
 
+def shared_notes(notes: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """Notes of several models, ``(title, lines)`` each: a line they all share once, another
+    prefixed with the titles it holds for.
+
+    >>> shared_notes([("A", ["Unit: MACs.", "Head: x."]), ("B", ["Unit: MACs.", "Head: y."])])
+    ['Unit: MACs.', 'A: Head: x.', 'B: Head: y.']
+    """
+    holders: dict[str, list[str]] = {}
+    for title, lines in notes:
+        for line in lines:
+            titles = holders.setdefault(line, [])
+            if title not in titles:
+                titles.append(title)
+    everyone = list(dict.fromkeys(title for title, _ in notes))
+    return [
+        line if titles == everyone else f"{', '.join(titles)}: {line}"
+        for line, titles in holders.items()
+    ]
+
+
 def humanize(value: int | Fraction) -> str:
     """Three significant figures with an SI suffix, as papers print counts.
 

@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import MobicostError
-from .formats import humanize, write_output
+from .formats import humanize, shared_notes, write_output
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -398,16 +398,12 @@ def tradeoff(
 
 def _convention_notes(sweeps: Sequence[Sweep]) -> list[str]:
     """The conventions once where every network is counted alike, else per network."""
-    if len({s.conventions for s in sweeps}) == 1:
-        return list(sweeps[0].conventions.notes())
-    notes: dict[str, list[str]] = {}
-    for s in sweeps:
-        for line in s.conventions.notes():
-            notes.setdefault(line, []).append(s.spec.title)
-    return [
-        line if len(titles) == len(sweeps) else f"{', '.join(titles)}: {line}"
-        for line, titles in notes.items()
-    ]
+    return shared_notes(
+        [
+            (s.spec.title, s.conventions.notes(s.spec.head_words(s.conventions.classes)))
+            for s in sweeps
+        ]
+    )
 
 
 # --- drawing -------------------------------------------------------------------------------------
@@ -642,7 +638,7 @@ def layers_figure(
     footer = [
         f"Model: {network.name} ({network.spec.source}); {network.input.h}x{network.input.w}"
         f"x{network.input.c} input.",
-        *network.conventions.notes(),
+        *network.convention_notes(),
         *chosen.notes(setting_needs(metrics)),
     ]
     left_out = len(network.layers) - len(shown)

@@ -19,7 +19,7 @@ from ..exact import decimal_text
 from ..nets.network import model_notes
 from ..nets.pytorch import Verification
 from ..nets.timing import Calibration, LayerTimings, decimal_string
-from .formats import Column, Report, Shown
+from .formats import Column, Report, Shown, shared_notes
 from .tables import network_context, network_meta
 
 
@@ -112,7 +112,7 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
     )
     if result.spec.width is not None and result.spec.width.values is None:
         notes.append(f"Channels: '{result.rounding}' rounding.")
-    notes.extend(conventions.notes())
+    notes.extend(conventions.notes(result.spec.head_words(conventions.classes)))
     notes.extend(result.workload.notes())
     return Report(
         f"{result.spec.title}: alpha x resolution sweep",
@@ -231,7 +231,7 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
         f"Ratio: each model's {conventions.unit_header} relative to {rows[0].network.name}.",
         "Published columns: as printed for the same configuration (`mobicost check` judges "
         "each count against the exact one).",
-        *conventions.notes(),
+        *shared_notes([(row.network.name, row.network.convention_notes()) for row in rows]),
     )
     return Report(
         "Whole networks compared",
@@ -402,7 +402,9 @@ def verification_summary(verifications: Sequence[Verification]) -> Report:
     notes = (
         f"{matched} of {len(verifications)} networks match PyTorch layer by layer.",
         *VERIFY_NOTES,
-        *(conventions.notes() if conventions else ()),
+        *shared_notes(
+            [(v.network.spec.title, v.network.convention_notes()) for v in verifications]
+        ),
     )
     return Report(
         "mobicost against PyTorch, every model",

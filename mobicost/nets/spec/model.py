@@ -90,6 +90,8 @@ class Spec:
     width: Width | None = None
     options: Mapping[str, Option] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: the head in words where it is not a global pool and a classifier ("$classes": the count)
+    head_note: str = ""
     description: str = ""
     published: tuple[Mapping[str, Any], ...] = field(default=(), repr=False)
     path: str = ""
@@ -104,6 +106,11 @@ class Spec:
     @property
     def resolution(self) -> int:
         return self.input[1]
+
+    def head_words(self, classes: int) -> str | None:
+        """Its head in words, where it says (``head_note``), for ``classes`` outputs; ``None``
+        for the usual global pool and classifier."""
+        return self.head_note.replace("$classes", str(classes)) if self.head_note else None
 
     @property
     def default_alpha(self) -> Fraction:

@@ -23,6 +23,7 @@ _TOP_KEYS = {
     "input": "[channels, height, width]",
     "classes": "classifier outputs",
     "notes": "lines printed under its tables",
+    "head_note": "its head in words, if not a global pool and a classifier ($classes: the count)",
     "width": "its width multiplier",
     "conventions": "how its authors count",
     "options": "choices such as groups",
@@ -121,6 +122,9 @@ def parse(text: str, path: str = "<spec>") -> Spec:
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise fail("notes", "expected a list of strings")
+    head_note = data.get("head_note", "")
+    if not isinstance(head_note, str):
+        raise fail("head_note", "expected a string: the head in words")
 
     width = _width(data.get("width"), fail)
     options = _options(data.get("options", {}), fail)
@@ -192,6 +196,7 @@ def parse(text: str, path: str = "<spec>") -> Spec:
         width=width,
         options=options,
         notes=tuple(notes),
+        head_note=head_note,
         published=tuple(published),
         path=path,
         lines=lines,
