@@ -160,7 +160,7 @@ def spec_text(index: int) -> str:
     chain.layer("conv", filters=chain.c, kernel=rng.choice((3, 5, 7)), stride=s, bn=True,
                 act="relu")  # fmt: skip
     chain.shrink(s)
-    for _ in range(rng.randint(4, 10)):
+    for _ in range(rng.randint(8, 16)):
         getattr(chain, rng.choice(BLOCKS))()
         if chain.c > 1024:
             chain.c = 1024
