@@ -175,10 +175,18 @@ def test_cli_never_crashes(args):
         assert result.stdout == ""
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=6))
+#: parse_exact reads at most 40 characters (a bound on what a user may make it build): decimals
+#: up to 10^20 with 6 places stay well inside it
+@given(st.decimals(-(10**20), 10**20, allow_nan=False, allow_infinity=False, places=6))
 def test_parse_exact_reads_decimals_exactly(value):
     assert parse_exact(str(value)) == Fraction(value)
     assert parse_exact(f"{value:f}") == Fraction(Decimal(f"{value:f}"))
+
+
+def test_parse_exact_refuses_what_is_too_long():
+    assert parse_exact("1" * 40) == 10**40 // 9
+    with pytest.raises(ValueError, match="not an exact decimal"):
+        parse_exact("-100000000000000000000000000000000.000000")
 
 
 @given(st.integers(1, 10**6), st.sampled_from(["", "k", "K", "M", "G", "T"]))
