@@ -240,7 +240,9 @@ class _Writer:
         w = self.weight(
             f"{part}.weight", self.random((filters, x.c // op.groups, *op.kernel), fan_in)
         )
-        top, bottom, left, right = _pads(op.padding, x, op.kernel, op.stride, op.dilation)
+        top, bottom, left, right = ops.explicit_pads(
+            op.padding, x, op.kernel, op.stride, op.dilation
+        )
         inputs = [value, w]
         if bias:
             inputs.append(self.weight(f"{part}.bias", self.np.zeros(filters, "float32")))
@@ -295,7 +297,7 @@ class _Writer:
             cols = self.weight("pool.cols", _averaging(self.np, x.w, out.w).T.copy())
             value = self.node("MatMul", [value, cols], "pool.cols")
             return self.node("MatMul", [rows, value], "pool")
-        top, bottom, left, right = _pads(op.padding, x, op.kernel, op.stride, (1, 1))
+        top, bottom, left, right = ops.explicit_pads(op.padding, x, op.kernel, op.stride, (1, 1))
         attributes: dict[str, Any] = {
             "kernel_shape": list(op.kernel),
             "strides": list(op.stride),
@@ -323,17 +325,6 @@ class _Writer:
         value = self.node("Reshape", [value, split], "shuffle.grouped")
         value = self.node("Transpose", [value], "shuffle.swapped", perm=[0, 2, 1, 3, 4])
         return self.node("Reshape", [value, merged], "shuffle")
-
-
-def _pads(
-    padding: ops.Padding, x: ops.Tensor, kernel: ops.Pair, stride: ops.Pair, dilation: ops.Pair
-) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) zero padding, TensorFlow's 'same' made explicit."""
-    if padding == "same":
-        top, bottom = ops.same_padding(x.h, kernel[0], stride[0], dilation[0])
-        left, right = ops.same_padding(x.w, kernel[1], stride[1], dilation[1])
-        return top, bottom, left, right
-    return padding
 
 
 def _averaging(numpy: Any, size: int, out: int) -> Any:

@@ -148,9 +148,11 @@ def window_output(
     return out
 
 
-def _pads(
+def explicit_pads(
     padding: Padding, tensor: Tensor, kernel: Pair, stride: Pair, dilation: Pair
 ) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) zero padding: TensorFlow's 'same' made explicit (the odd
+    pixel after), explicit padding as it is. PyTorch and ONNX models are built from it."""
     if padding == "same":
         top, bottom = same_padding(tensor.h, kernel[0], stride[0], dilation[0])
         left, right = same_padding(tensor.w, kernel[1], stride[1], dilation[1])
@@ -179,7 +181,7 @@ def _spatial(
         raise _fail("a convolution or pooling window needs a feature map, not a flat vector")
     if padding == "same" and ceil_mode:
         raise _fail("ceil_mode applies to explicit padding, not 'same'")
-    top, bottom, left, right = _pads(padding, tensor, kernel, stride, dilation)
+    top, bottom, left, right = explicit_pads(padding, tensor, kernel, stride, dilation)
     try:
         h = window_output(tensor.h, kernel[0], stride[0], top, bottom, dilation[0], ceil_mode)
         w = window_output(tensor.w, kernel[1], stride[1], left, right, dilation[1], ceil_mode)

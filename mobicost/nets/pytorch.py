@@ -60,12 +60,7 @@ def _pad(layer: Layer, kernel: ops.Pair, stride: ops.Pair, dilation: ops.Pair, n
     """Symmetric padding for the layer itself, and a pad module before it where asymmetric."""
     op = layer.op
     padding = getattr(op, "padding", (0, 0, 0, 0))
-    x = layer.inputs[0]
-    if padding == "same":
-        top, bottom = ops.same_padding(x.h, kernel[0], stride[0], dilation[0])
-        left, right = ops.same_padding(x.w, kernel[1], stride[1], dilation[1])
-    else:
-        top, bottom, left, right = padding
+    top, bottom, left, right = ops.explicit_pads(padding, layer.inputs[0], kernel, stride, dilation)
     if top == bottom and left == right:
         return (top, left), []
     fill = float("-inf") if isinstance(op, ops.Pool) and op.mode == "max" else 0.0
