@@ -277,7 +277,7 @@ def test_groups_of_widths_follow_the_first_and_equal_direct_builds(name, monkeyp
 
     def spy(*args, **kwargs):
         result = alike(*args, **kwargs)
-        followed.append(result is not None)
+        followed.append(bool(result))  # every resolution's column, or none
         return result
 
     monkeypatch.setattr(grid, "_alike", spy)
@@ -289,11 +289,59 @@ def test_groups_of_widths_follow_the_first_and_equal_direct_builds(name, monkeyp
 
     def wrong(*args, **kwargs):
         result = alike(*args, **kwargs)
-        if result is not None:
-            result[0]["macs"][-1] += 1  # one MAC too many in the classifier
+        for vectors, _ in result.values():
+            vectors["macs"][-1] += 1  # one MAC too many in the classifier
         return result
 
     monkeypatch.setattr(grid, "_alike", wrong)
     checked = grid.cost_grid(spec, alphas, resolutions, conventions=conventions, workload=workload)
     for (i, j), want in direct.items():
         assert tuple(int(checked.values[f][i, j]) for f in fields) == want, (i, j)
+
+
+@pytest.mark.parametrize(
+    ("name", "alphas"),
+    [
+        # channels in multiples of 8: neighbouring widths build one network, and alpha above
+        # one widens the last convolution (its width = "up"), so 1.0 and 1.01 differ there
+        (
+            "mobilenet-v2",
+            [Fraction(k, 200) for k in range(60, 71)] + [Fraction(1), Fraction(101, 100)],
+        ),
+        ("mobilenet-v3-large", [Fraction(k, 400) for k in range(200, 213)]),
+        # int(alpha C): 0.5 and 0.5005 build one network, 0.501 another
+        ("mobilenet-v1", [Fraction(k, 2000) for k in range(1000, 1006)]),
+    ],
+)
+def test_widths_that_read_the_same_roundings_share_one_build(name, alphas):
+    """A width whose roundings all answer as a recent width's did is that width's network
+    (WidthReads): it is not built again, and every cell still equals a network built on its
+    own."""
+    from mobicost.nets import grid
+    from mobicost.nets.memory import Workload
+
+    resolutions = [96, 224]
+    workload = Workload()
+    spec, conventions, direct = _direct_cells(name, alphas, resolutions, workload)
+    costed = grid.cost_grid(spec, alphas, resolutions, conventions=conventions, workload=workload)
+    fields = ("macs", "adds", "params", "peak_bytes")
+    for (i, j), want in direct.items():
+        assert tuple(int(costed.values[f][i, j]) for f in fields) == want, (alphas[i], j)
+    distinct = len({direct[i, 1] for i in range(len(alphas))})
+    assert distinct < len(alphas)  # the case is worth having: some widths build one network
+    # one build per distinct network at the largest resolution, the rest per resolution and check
+    assert costed.direct - len(resolutions) < len(alphas)
+
+
+def test_width_reads_answer_for_another_width():
+    from mobicost.nets.library import load
+    from mobicost.nets.network import build
+    from mobicost.nets.spec import WidthReads
+
+    reads = WidthReads()
+    build(load("mobilenet-v2"), alpha=Fraction(3, 4), reads=reads)
+    assert reads.rounding == "div8" and reads.above_one is False
+    assert reads.rounded[32] == 24  # 0.75 x 32 = 24, a multiple of 8
+    assert reads.same_at(Fraction(76, 100))  # every rounding answers alike
+    assert not reads.same_at(Fraction(1, 2))  # 0.5 x 32 = 16
+    assert not reads.same_at(Fraction(11, 10))  # above one: the last convolution widens

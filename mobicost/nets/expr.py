@@ -47,8 +47,10 @@ def make_divisible(value: Number, divisor: int = 8, min_value: int | None = None
     (16, 1280, 24)
     """
     floor = divisor if min_value is None else min_value
-    rounded = max(floor, math.floor((Fraction(value) + Fraction(divisor, 2)) / divisor) * divisor)
-    return rounded + divisor if rounded < Fraction(9, 10) * value else rounded
+    exact = value if isinstance(value, Fraction) else Fraction(value)
+    p, q = exact.numerator, exact.denominator  # in integers: sweeps round millions of these
+    rounded = max(floor, (2 * p + divisor * q) // (2 * divisor * q) * divisor)
+    return rounded + divisor if 10 * rounded * q < 9 * p else rounded
 
 
 def _round(value: Number) -> int:

@@ -36,13 +36,16 @@ from . import ops
 from .memory import VIEWS, Workload, live_sets, network_memory, tensor_bytes
 from .network import Network, build
 from .ops import Tensor
-from .spec import INPUT, Spec, reads_size
+from .spec import INPUT, Spec, WidthReads, reads_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
 
 #: what a grid holds for each cell: MACs, other operations, parameters
 FIELDS = ("macs", "adds", "params")
+#: the widths built last that a sweep's next width is compared with (a grid's widths are
+#: usually in order, so a width that builds what another did mostly follows it)
+_RECENT = 4
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def cost_grid(
 
     workload = workload or Workload()
 
-    def net(alpha: Fraction, resolution: int) -> Network:
+    def net(alpha: Fraction, resolution: int, reads: WidthReads | None = None) -> Network:
         return build(
             spec,
             alpha=alpha,
@@ -112,6 +115,7 @@ def cost_grid(
             rounding=rounding,
             options=options,
             conventions=conventions,
+            reads=reads,
         )
 
     resizable = not reads_size(spec)
@@ -124,20 +128,32 @@ def cost_grid(
     groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
     firsts: dict[tuple[tuple[str, str], ...], Network] = {}  # each group's first width
     by_alpha: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}  # vectors, sizes
+    # a width whose expansion would read what a recent one read is that width's network again
+    # (:class:`~mobicost.nets.spec.WidthReads`): only a multiplier's widths, where alpha
+    # reaches the expansion through its roundings alone
+    recent: list[tuple[WidthReads, tuple[tuple[str, str], ...], int]] = []
+    multiplier = spec.width is not None and spec.width.values is None
     for done, alpha in enumerate(alphas, 1):
+        if progress is not None:
+            progress(done, len(alphas))
+        twin = next((seen for seen in recent if seen[0].same_at(alpha)), None)
+        if twin is not None:
+            groups[twin[1]].append(done - 1)
+            by_alpha[done - 1] = by_alpha[twin[2]]
+            continue
+        reads = WidthReads() if multiplier else None
         try:
-            network = net(alpha, resolutions[anchor])
+            network = net(alpha, resolutions[anchor], reads)
         except MobicostError as error:
             impossible.append(Impossible("alpha", alpha, str(error)))
             continue
-        finally:
-            if progress is not None:
-                progress(done, len(alphas))
         built += 1
         signature = _signature(network)
         groups.setdefault(signature, []).append(done - 1)
         firsts.setdefault(signature, network)
         by_alpha[done - 1] = (_vectors(network), tensor_bytes(network, workload))
+        if reads is not None:
+            recent = [(reads, signature, done - 1), *recent[: _RECENT - 1]]
 
     # each group's first width at each resolution: its vectors and its tensors' bytes
     across: dict[tuple[tuple[str, str], ...], dict[int, tuple[dict[str, list[int]], Any]]] = {}
@@ -151,22 +167,23 @@ def cost_grid(
     def columns_of(signature: tuple[tuple[str, str], ...], follow: bool) -> None:
         nonlocal built
         across[signature] = {}
+        followed: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}
+        if follow and signature != base and base is not None:
+            followed = _alike(
+                firsts[signature],
+                by_alpha[groups[signature][0]][0],
+                firsts[base],
+                by_alpha[groups[base][0]][0],
+                {j: (*across[base][j], base_shapes[j]) for j in base_shapes},
+                resolutions,
+                workload,
+            )
         for j, resolution in enumerate(resolutions):
             if j == anchor or j in bad:
                 continue
-            column = None
-            if follow and signature != base and base is not None and j in base_shapes:
-                column = _alike(
-                    firsts[signature],
-                    by_alpha[groups[signature][0]][0],
-                    firsts[base],
-                    by_alpha[groups[base][0]][0],
-                    (across[base][j][0], base_shapes[j]),
-                    resolution,
-                    workload,
-                )
-                if column is not None:
-                    derived.add(signature)
+            column = followed.get(j)
+            if column is not None:
+                derived.add(signature)
             if column is None and resizable:
                 costed = _column(firsts[signature], resolution, workload)
                 if costed is not None:
@@ -313,66 +330,126 @@ def _alike(
     own: Mapping[str, list[int]],
     base: Network,
     at_reference: Mapping[str, list[int]],
-    at_resolution: tuple[Mapping[str, list[int]], Mapping[str, Tensor]],
-    resolution: int,
+    at_resolutions: Mapping[
+        int, tuple[Mapping[str, list[int]], Mapping[str, int], Mapping[str, Tensor]]
+    ],
+    resolutions: Sequence[int],
     workload: Workload,
-) -> tuple[dict[str, list[int]], dict[str, int]] | None:
-    """``network``'s cost vectors and tensor bytes at ``resolution`` from those of ``base``,
-    another width of the same spec whose group was costed there already (``at_resolution``:
-    its vectors and shapes): a layer of both, of one kind and one size at the reference
-    resolution, scales with the resolution as base's does (its cost is a channel part times a
-    spatial part, the grid's own rule), so its cost is base's times its own at the reference
-    (``own``) over base's there (``at_reference``); a tensor of both has base's size with its
-    own channels; a layer of its own alone (a residual addition kept at this width) is costed
-    by its kind's rule. None where a quotient is not whole or a shape cannot be inferred. The
-    caller checks the group at a corner against a network built there."""
-    vectors, shapes_there = at_resolution
+) -> dict[int, tuple[dict[str, list[int]], dict[str, int]]]:
+    """``network``'s cost vectors and tensor bytes at each resolution ``resolutions[j]`` from
+    those of ``base``, another width of the same spec whose group was costed there already
+    (``at_resolutions[j]``: its vectors, tensor bytes and shapes), all resolutions at once.
+
+    A layer of both, of one kind and one size at the reference resolution, scales with the
+    resolution as base's does (its cost is a channel part times a spatial part, the grid's own
+    rule), so its cost is base's times its own at the reference (``own``) over base's there
+    (``at_reference``), a column of integers at a time; a tensor of both has base's bytes times
+    its own over base's at the reference; a layer of its own alone (a residual addition kept at
+    this width) is costed by its kind's rule. Empty where a quotient is not whole or a shape
+    cannot be inferred: the caller costs the network node by node instead, and checks a group
+    that followed at a corner against a network built there."""
+    import numpy
+
+    js = sorted(at_resolutions)
+    if not js:
+        return {}
     index = {layer.name: k for k, layer in enumerate(base.layers)}
-    conventions = network.conventions
-    shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
     per = workload.batch * workload.activation_size
-    sizes = {INPUT: shapes[INPUT].elements * per}
-    out_vectors: dict[str, list[int]] = {name: [] for name in FIELDS}
-    try:
-        for k, layer in enumerate(network.layers):
-            m = index.get(layer.name, -1)
-            theirs = base.layers[m] if m >= 0 else None
-            if (
-                theirs is not None
-                and theirs.kind == layer.kind
-                and (theirs.output.h, theirs.output.w) == (layer.output.h, layer.output.w)
-            ):
-                there = shapes_there[layer.name]
-                out = Tensor(layer.output.c, there.h, there.w, layer.output.flat)
-                for name in FIELDS:
-                    reference, scaled, mine = at_reference[name][m], vectors[name][m], own[name][k]
-                    if reference == 0:
-                        if scaled or mine:
-                            return None
-                        out_vectors[name].append(0)
-                        continue
-                    value, remainder = divmod(scaled * mine, reference)
-                    if remainder:
-                        return None
-                    out_vectors[name].append(value)
-            else:
+    reference_sizes = tensor_bytes(base, workload)
+    own_sizes = tensor_bytes(network, workload)
+    shared: list[tuple[int, int]] = []  # (this network's layer, base's layer)
+    alone: list[int] = []
+    for k, layer in enumerate(network.layers):
+        m = index.get(layer.name, -1)
+        theirs = base.layers[m] if m >= 0 else None
+        if (
+            theirs is not None
+            and theirs.kind == layer.kind
+            and (theirs.output.h, theirs.output.w) == (layer.output.h, layer.output.w)
+        ):
+            shared.append((k, m))
+        else:
+            alone.append(k)
+
+    def scaled(there: Any, mine: Sequence[int], reference: Sequence[int]) -> Any:
+        """``there * mine / reference`` column by column, exactly (int64 where no product can
+        pass it, Python integers otherwise); None where a quotient is not whole."""
+        if any(b == 0 and a != 0 for a, b in zip(mine, reference, strict=True)):
+            return None
+        g = [math.gcd(a, b) or 1 for a, b in zip(mine, reference, strict=True)]
+        p = [a // d for a, d in zip(mine, g, strict=True)]
+        q = [max(b // d, 1) for b, d in zip(reference, g, strict=True)]
+        wide = bool(there.size) and int(there.max()) * max(p, default=1) >= 2**62
+        dtype = object if wide else numpy.int64
+        there = there if there.dtype == dtype else there.astype(dtype)
+        divisors = numpy.asarray(q, dtype=dtype)
+        if there.size and (there % divisors).any():
+            return None
+        return there // divisors * numpy.asarray(p, dtype=dtype)
+
+    if not shared:
+        return {}
+    own_index = {layer.name: k for k, layer in enumerate(network.layers)}
+    ks = [k for k, _ in shared]
+    ms = [m for _, m in shared]
+    vectors: dict[str, Any] = {}
+    for name in FIELDS:
+        there = _array([at_resolutions[j][0][name] for j in js])[:, ms]
+        column = scaled(
+            there,
+            [own[name][k] for k in ks],
+            [at_reference[name][m] for m in ms],
+        )
+        if column is None:
+            return {}
+        full = numpy.zeros((len(js), len(network.layers)), dtype=column.dtype)
+        full[:, ks] = column  # this network's layers, those of its own alone filled below
+        vectors[name] = full
+    tensors = [network.layers[k].name for k in ks if network.layers[k].name in own_sizes]
+    bytes_there = _array([[at_resolutions[j][1][t] for t in tensors] for j in js]).reshape(
+        len(js), len(tensors)
+    )
+    sizes_scaled = scaled(
+        bytes_there,
+        [own_sizes[t] for t in tensors],
+        [reference_sizes[t] for t in tensors],
+    )
+    if sizes_scaled is None:
+        return {}
+    conventions = network.conventions
+    results: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}
+    layers = network.layers
+    shared_names = {layers[k].name for k in ks}
+    read = sorted({n for k in alone for n in layers[k].node.inputs if n in shared_names})
+    for row, j in enumerate(js):
+        resolution = resolutions[j]
+        shapes_there = at_resolutions[j][2]
+        shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
+        for name in read:  # a shared layer's output: base's size, its own channels
+            layer, there = layers[own_index[name]], shapes_there[name]
+            shapes[name] = Tensor(layer.output.c, there.h, there.w, layer.output.flat)
+        out_vectors = {name: vectors[name][row].tolist() for name in FIELDS}
+        sizes = {INPUT: shapes[INPUT].elements * per}
+        sizes.update(zip(tensors, sizes_scaled[row].tolist(), strict=True))
+        try:
+            for k in alone:
+                layer = layers[k]
                 op = layer.op
                 inputs = tuple(shapes[name] for name in layer.node.inputs)
                 out = op.infer(inputs)
                 if (out.c, out.flat) != (layer.output.c, layer.output.flat):
-                    return None
+                    return {}
                 cost = op.cost(inputs, out, conventions, conventions.bias_on(op.bias_class))
-                out_vectors["macs"].append(int(cost.macs))
-                out_vectors["adds"].append(
-                    int(cost.adds) + ops.activation_ops(op, out, conventions)
-                )
-                out_vectors["params"].append(int(cost.params + layer.bn.params))
-            shapes[layer.name] = out
-            if not isinstance(layer.op, VIEWS):
-                sizes[layer.name] = out.elements * per
-    except MobicostError:
-        return None
-    return out_vectors, sizes
+                out_vectors["macs"][k] = int(cost.macs)
+                out_vectors["adds"][k] = int(cost.adds) + ops.activation_ops(op, out, conventions)
+                out_vectors["params"][k] = int(cost.params + layer.bn.params)
+                shapes[layer.name] = out
+                if not isinstance(op, VIEWS):
+                    sizes[layer.name] = out.elements * per
+        except MobicostError:
+            return {}
+        results[j] = (out_vectors, sizes)
+    return results
 
 
 def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list[set[str]]) -> Any:
@@ -399,7 +476,7 @@ def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list
     for names in sorted({frozenset(position[t] for t in names) for names in held}, key=len)[::-1]:
         if not any(names <= other for other in largest):
             largest.append(names)
-    live = [sorted(names) for names in largest]
+    live = _undominated([sorted(names) for names in largest], left, right)
     if isinstance(left, numpy.ndarray):
         most_left, most_right = left.max(axis=0).tolist(), right.max(axis=0).tolist()
     else:
@@ -412,6 +489,44 @@ def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list
         grid = left_matrix[:, ks] @ right_matrix[:, ks].T
         peak = grid if peak is None else numpy.maximum(peak, grid)
     return peak
+
+
+def _array(rows: list[list[int]]) -> Any:
+    """Rows of integers as one array: int64 where they fit, Python integers otherwise."""
+    import numpy
+
+    try:
+        return numpy.asarray(rows, dtype=numpy.int64)
+    except OverflowError:
+        return numpy.asarray(rows, dtype=object)
+
+
+def _undominated(live: list[list[int]], left: Any, right: Any) -> list[list[int]]:
+    """The live sets (tensor positions) whose bytes may be the largest somewhere on the grid.
+
+    A set's bytes at (a, r) are ``sum_t left[a, t] right[r, t]``; its tensors whose columns of
+    ``right`` are equal (one stage's feature maps) add up their ``left`` first. A set whose
+    summed ``left`` is at most another's at every width and in every such column never holds
+    more bytes than that other anywhere (every factor is at least zero), so it needs no
+    product over the grid."""
+    import numpy
+
+    if not isinstance(left, numpy.ndarray) or len(live) < 2 or not len(right):
+        return live
+    distinct, where = numpy.unique(numpy.asarray(right).T, axis=0, return_inverse=True)
+    where = where.reshape(-1)
+    if int(left.max(initial=0)) * left.shape[1] >= 2**62:  # the sums could pass int64
+        return live
+    sums = []
+    for ks in live:  # each set's left, summed over the tensors of one column
+        summed = numpy.zeros((left.shape[0], len(distinct)), dtype=numpy.int64)
+        numpy.add.at(summed.T, where[ks], left[:, ks].T)
+        sums.append(summed)
+    kept: list[int] = []
+    for n in sorted(range(len(live)), key=lambda n: -int(sums[n].sum())):
+        if not any((sums[n] <= sums[m]).all() for m in kept):
+            kept.append(n)
+    return [live[n] for n in sorted(kept)]
 
 
 def _peaks_by_layer(

@@ -63,7 +63,7 @@ from __future__ import annotations
 
 from .blocks import expansion
 from .builder import INPUT, Graph, Node, build_graph
-from .layers import ATTRIBUTES
+from .layers import ATTRIBUTES, WidthReads
 from .model import (
     ROUNDING_NOTES,
     ROUNDINGS,
@@ -92,6 +92,7 @@ __all__ = [
     "Spec",
     "SpecError",
     "Width",
+    "WidthReads",
     "build_graph",
     "expansion",
     "parse",

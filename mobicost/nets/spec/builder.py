@@ -16,7 +16,16 @@ from ..expr import Number
 from ..limits import MAX_LAYERS, MAX_REPEAT, MAX_SIZE
 from ..ops import Op, Tensor
 from .blocks import expansion, many
-from .layers import ACCEPTED, ATTRIBUTES, ENTRY_KEYS, VARIES, Attributes, Plan, constant
+from .layers import (
+    ACCEPTED,
+    ATTRIBUTES,
+    ENTRY_KEYS,
+    VARIES,
+    Attributes,
+    Plan,
+    WidthReads,
+    constant,
+)
 from .model import Spec, SpecError
 
 
@@ -427,8 +436,10 @@ def build_graph(
     options: Mapping[str, str] | None = None,
     head: bool = True,
     classes: int | None = None,
+    reads: WidthReads | None = None,
 ) -> Graph:
-    """Expand ``spec`` at width ``alpha`` on a ``resolution`` input into a :class:`Graph`."""
+    """Expand ``spec`` at width ``alpha`` on a ``resolution`` input into a :class:`Graph`,
+    recording in ``reads``, where given, what the expansion read of alpha."""
     bindings: dict[str, Number] = {}
     chosen = dict(options or {})
     for name in chosen:
@@ -467,6 +478,8 @@ def build_graph(
         bindings,
         spec.classes if classes is None else classes,
     )
+    if reads is not None:
+        reads.rounding, builder.reads = builder.rounding, reads
     builder.entries(spec.layers, "layers", head=False)
     if head:
         builder.entries(spec.head, "head", head=True)

@@ -4,7 +4,7 @@ written becomes a value at one width (:class:`Attributes`), and the :class:`~.op
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -119,6 +119,32 @@ class Plan:
     attributes: tuple[tuple[str, Any, Any], ...] = ()
 
 
+@dataclass
+class WidthReads:
+    """What one expansion read of its width multiplier: each channel count it rounded, with
+    the rounding's answer, and whether it asked if alpha is above one (``width = "up"``).
+
+    Alpha reaches an expansion through these reads alone (:meth:`Attributes.width` and
+    :meth:`Attributes.make`), and everything else it does follows from the spec, the input and
+    the answers. So two widths whose reads get the same answers expand to the same graph:
+    :meth:`same_at` tells, in a few roundings, whether a sweep's next width needs expanding at
+    all (MobileNet v2's channels, multiples of 8, change a few dozen times between alpha 0.1
+    and 1.0)."""
+
+    rounding: str = "floor"  #: the expansion's rounding policy (the builder sets it)
+    rounded: dict[Number, int] = field(default_factory=dict)
+    above_one: bool | None = None
+
+    def same_at(self, alpha: Fraction) -> bool:
+        """Whether an expansion at ``alpha`` would read the answers this one read."""
+        if self.above_one is not None and (alpha > 1) != self.above_one:
+            return False
+        return all(
+            round_channels(channels, alpha, self.rounding) == answer
+            for channels, answer in self.rounded.items()
+        )
+
+
 class Attributes:
     """How a layer entry's attributes, as written, become values at one width (the builder's
     part that reads values: expressions, whole numbers within the limits, words)."""
@@ -126,6 +152,8 @@ class Attributes:
     spec: Spec
     alpha: Fraction
     rounding: str
+    #: where the expansion's reads of alpha are recorded, if anywhere (:class:`WidthReads`)
+    reads: WidthReads | None = None
 
     def width(self, value: Number) -> int:
         """``width(C)``: C channels under the width multiplier and the rounding policy."""
@@ -133,7 +161,17 @@ class Attributes:
             if Fraction(value).denominator != 1:
                 raise ExpressionError(f"{value} channels is not a whole number")
             return int(value)
-        return round_channels(value, self.alpha, self.rounding)
+        answer = round_channels(value, self.alpha, self.rounding)
+        if self.reads is not None:
+            self.reads.rounded[value] = answer
+        return answer
+
+    def above_one(self) -> bool:
+        """Whether alpha is above one (where a ``width = "up"`` layer asks)."""
+        answer = self.alpha > 1
+        if self.reads is not None:
+            self.reads.above_one = answer
+        return answer
 
     def value(self, raw: Any, variables: Mapping[str, Number], where: str, what: str) -> Number:
         if isinstance(raw, bool):
@@ -239,7 +277,7 @@ class Attributes:
         """The :class:`Op` of a layer from its parsed attributes (widths applied here)."""
         if kind in ("conv", "pw", "fc"):
             size = v["units"] if kind == "fc" else v["filters"]
-            if v["width"] == "scale" or (v["width"] == "up" and self.alpha > 1):
+            if v["width"] == "scale" or (v["width"] == "up" and self.above_one()):
                 size = self.width(size)
             if size < 1:
                 raise SpecError(

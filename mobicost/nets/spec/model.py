@@ -42,7 +42,7 @@ def round_channels(channels: Number, alpha: Fraction, policy: str = "floor") -> 
     >>> [round_channels(32, Fraction(7, 20), p) for p in ROUNDINGS]  # alpha C = 11.2
     [11, 11, 16]
     """
-    exact = alpha * Fraction(channels)
+    exact = alpha * channels
     if policy == "floor":
         return int(exact)
     if policy == "slim":
