@@ -5,8 +5,9 @@
 
 For each runtime (ONNX Runtime with all graph optimizations; PyTorch eager), the kernel model is
 calibrated first (``mobicost calibrate --runtime R``: random calibration networks, none of the
-ones judged here), then every network below is run end to end and its measured median time is
-set beside the kernel model's prediction and beside the old roofline's (``mobicost calibrate``'s
+ones judged here), then every network below is run end to end, in rounds over all of them
+(the least of five rounds' medians: see :func:`measure_all`), and its measured time is set
+beside the kernel model's prediction and beside the old roofline's (``mobicost calibrate``'s
 local profile: peak, bandwidth, a fixed overhead a layer). The networks are the library's at
 their defaults, width and resolution variants, and spec files; none was timed by calibration.
 
@@ -19,11 +20,13 @@ right. Nothing here asserts a time: it is a script, run on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -63,26 +66,49 @@ NETWORKS = [
 ]
 
 
-def measure_ort(net: object, threads: int | None, repeats: int) -> float:
+def runner_ort(net: object, threads: int | None) -> Callable[[], object]:
+    """One forward pass of ``net`` in an ONNX Runtime session made once (warm)."""
     from mobicost.backends import ort
 
-    model = ort.to_onnx(net).SerializeToString()
+    plain = ort.session(ort.to_onnx(net).SerializeToString(), threads=threads)
     feed = {"input": ort._random_input(net, 1)}
-    return statistics.median(ort._whole(model, feed, threads, 5, repeats, 0.2))
+    for _ in range(5):
+        plain.run(None, feed)
+    return lambda: plain.run(None, feed)
 
 
-def measure_torch(net: object, threads: int | None, repeats: int) -> float:
+def runner_torch(net: object, threads: int | None) -> Callable[[], object]:
+    """One forward pass of ``net`` as a PyTorch module (eager, inference mode, warm)."""
     import torch
 
     from mobicost.nets.pytorch import to_torch
-    from mobicost.nets.timing import _cpu_threads, _samples
+    from mobicost.nets.timing import _cpu_threads
 
     model = to_torch(net).eval()
     x = torch.randn(1, *net.input.torch_shape()[1:])  # type: ignore[attr-defined]
-    with torch.inference_mode(), _cpu_threads(torch, threads):
-        for _ in range(3):
-            model(x)
-        return statistics.median(_samples(lambda: model(x), lambda: None, repeats, 0.2)[1])
+
+    def run() -> object:
+        with torch.inference_mode(), _cpu_threads(torch, threads):
+            return model(x)
+
+    for _ in range(3):
+        run()
+    return run
+
+
+def measure_all(runners: list[Callable[[], object]], rounds: int, repeats: int) -> list[float]:
+    """Each network's time: ``rounds`` rounds over all the networks in turn, each round a
+    burst of ``repeats`` measurements (0.1 s each at least) whose median is that round's; the
+    network's time is its least round. Interleaved, so that the host's load drifting over
+    minutes falls on every network alike, and the least round is the one least disturbed."""
+    from mobicost.nets.timing import _samples
+
+    best = [math.inf] * len(runners)
+    for _ in range(rounds):
+        for k, run in enumerate(runners):
+            burst = statistics.median(_samples(run, lambda: None, repeats, 0.1)[1])
+            best[k] = min(best[k], burst)
+    return best
 
 
 def spearman(a: list[float], b: list[float]) -> float:
@@ -106,7 +132,9 @@ def pairs_agreeing(a: list[float], b: list[float]) -> float:
     return agree / len(pairs) if pairs else 1.0
 
 
-def judge(runtime: str, reuse: bool, threads: int | None, repeats: int, networks: int) -> str:
+def judge(
+    runtime: str, reuse: bool, threads: int | None, repeats: int, rounds: int, networks: int
+) -> str:
     started = time.time()
     if reuse:
         model = load_model(runtime)
@@ -124,24 +152,25 @@ def judge(runtime: str, reuse: bool, threads: int | None, repeats: int, networks
     roofline = None  # the old prediction: the roofline of plain `mobicost calibrate`
     if profile_path().exists():
         roofline = parse_device(profile_path().read_text(), str(profile_path()))
-    rows, measured, predicted, old = [], [], [], []
+    labels, nets = [], []
     for label, build in NETWORKS:
         try:
-            net = build()
+            nets.append(build())
+            labels.append(label)
         except Exception as error:
             print(f"skipped {label}: {error}", file=sys.stderr)
-            continue
+    runner = runner_ort if runtime == "onnxruntime" else runner_torch
+    measured = measure_all([runner(net, threads) for net in nets], rounds, repeats)
+    rows, predicted, old = [], [], []
+    for label, net, seen in zip(labels, nets, measured, strict=True):
         if runtime == "onnxruntime":
             from mobicost.backends import ort
 
             guess = float(ort.predict(net, model, threads=threads).seconds)
-            seen = measure_ort(net, threads, repeats)
         else:
             guess = float(predict_layers(net, model, Workload()).seconds)
-            seen = measure_torch(net, threads, repeats)
         line = guess / seen - 1
         roof = float(predict(net, roofline, Workload()).seconds) if roofline else float("nan")
-        measured.append(seen)
         predicted.append(guess)
         old.append(roof)
         rows.append(
@@ -173,7 +202,8 @@ def main() -> None:
     parser.add_argument("--runtime", choices=("onnxruntime", "torch"), action="append")
     parser.add_argument("--reuse", action="store_true", help="use the saved kernel models")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5, help="measurements in a round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds over all the networks")
     parser.add_argument("--networks", type=int, default=40, help="calibration networks")
     args = parser.parse_args()
     print(
@@ -181,7 +211,10 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}\n"
     )
     for runtime in args.runtime or ("onnxruntime", "torch"):
-        print(judge(runtime, args.reuse, args.threads, args.repeats, args.networks) + "\n")
+        print(
+            judge(runtime, args.reuse, args.threads, args.repeats, args.rounds, args.networks)
+            + "\n"
+        )
 
 
 if __name__ == "__main__":
