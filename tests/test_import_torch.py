@@ -21,10 +21,11 @@ from mobicost.nets import ops
 pytestmark = pytest.mark.requires("torch")
 
 
-def torch_macs(model, shape):
+def torch_macs(model, shape, example=None):
     """torch's MACs by module path ("" the whole model), under the reader's settings (eval,
     no_grad, the MultiheadAttention fast path off) and with the math attention kernel, whose two
-    products torch's counter sees (its CPU flash kernel it counts as nothing)."""
+    products torch's counter sees (its CPU flash kernel it counts as nothing); on ``example``,
+    else a random input of ``shape``."""
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
@@ -34,7 +35,7 @@ def torch_macs(model, shape):
     torch.backends.mha.set_fastpath_enabled(False)
     try:
         with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), counter:
-            model.eval()(torch.randn(1, *shape))
+            model.eval()(torch.randn(1, *shape) if example is None else example)
     finally:
         torch.backends.mha.set_fastpath_enabled(fast)
     root = type(model).__name__
@@ -252,3 +253,39 @@ def test_a_layer_called_twice_counts_its_parameters_once():
     assert twice.params == 12
     assert twice.total.macs == 9 * 16  # the second call not costed, and said so
     assert not_costed(twice) == ("aten.convolution x1 (4x4x3, 3x3x1x1, 3)",)
+
+
+def test_a_text_encoder_on_token_ids(run):
+    """Token ids in (--input tokens:64): the embedding a lookup (its table counted once, as a
+    parameter), the rest as torch counts it, module by module."""
+    import importlib.util
+
+    import torch
+
+    from mobicost import MobicostError, from_torch
+    from mobicost.frontends.models import load_model
+
+    spec = importlib.util.spec_from_file_location("tiny_bert", "examples/models/tiny_bert.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.build()
+    net = from_torch(model, (64,), tokens=True)
+    expected = torch_macs(model, (64,), example=torch.ones(1, 64, dtype=torch.int64))
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    # by hand: per layer, Q K V and out projections 4 x 64 x 64, the MLP 2 x 64 x 256, per
+    # token; attention's two products 2 x 64 x 64 per token; the head 64 x 2 on one token
+    per_token = 4 * 64 * 64 + 2 * 64 * 256
+    assert net.total.macs == 2 * (64 * per_token + 2 * 64 * 64 * 64) + 64 * 2
+    assert net.params == sum(p.numel() for p in model.parameters()) == 168_194
+    assert (net.input.c, net.input.flat) == (64, True)  # a vector of 64 ids
+    data = run.json("table", "examples/models/tiny_bert.py:build", "--input", "tokens:64")
+    assert data["totals"]["macs"] == net.total.macs
+    assert "tokens:128" in run.error(
+        "table", "examples/models/tiny_bert.py:build", "--input", "ids:64"
+    )
+    assert "expected positive whole numbers" in run.error(
+        "table", "examples/models/tiny_bert.py:build", "--input", "tokens:"
+    )
+    with pytest.raises(MobicostError, match="token ids need their shape"):
+        load_model("examples/models/tiny_bert.py:build", tokens=True)

@@ -519,8 +519,8 @@ def network_options(command: Any) -> Any:
             "--input",
             "input_shape",
             metavar="CxHxW",
-            help="An imported model's input, 3x224x224 [default: an ONNX file's own, "
-            "torchvision's crop size, else 3x224x224].",
+            help="An imported model's input, 3x224x224, or token ids, tokens:128 (a sequence "
+            "length) [default: an ONNX file's own, torchvision's crop size, else 3x224x224].",
         ),
         click.option(
             "--strict",
@@ -686,7 +686,7 @@ def imported(
     """An imported model on its --input at --res; --strict refuses one with operations that
     are not costed."""
     from ..frontends import not_costed
-    from ..frontends.models import load_model, parse_shape
+    from ..frontends.models import load_model, parse_input
 
     command = click.get_current_context().info_name
     if command in ("verify", "profile"):
@@ -700,9 +700,8 @@ def imported(
     if extra:
         raise click.UsageError(f"unexpected argument {extra[0]!r}")
     text = options.get("input_shape")
-    net = load_model(
-        ref.text, input_shape=parse_shape(text) if text else None, resolution=resolution
-    )
+    shape, tokens = parse_input(text) if text else (None, False)
+    net = load_model(ref.text, input_shape=shape, resolution=resolution, tokens=tokens)
     missing = not_costed(net)
     if options.get("strict") and missing:
         raise MobicostError(f"not costed (--strict): {'; '.join(missing)}")

@@ -161,5 +161,6 @@ def imported_network(
         blocks={},
         defaults={},
         notes=(MACS_NOTE, PARAMS_NOTE, *notes, *missing),
+        head_note="the model's own, as it ran, to $classes outputs",
     )
     return Network(spec, Fraction(1), x.h, "floor", conventions, layers, x)

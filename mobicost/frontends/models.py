@@ -49,15 +49,37 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+def parse_input(text: str) -> tuple[tuple[int, ...], bool]:
+    """An ``--input``: a shape (:func:`parse_shape`), or ``tokens:SHAPE``, token ids of that
+    shape (a sequence length, as a language model takes); the shape, and whether it is tokens.
+
+    >>> parse_input("3x224x224"), parse_input("tokens:128")
+    (((3, 224, 224), False), ((128,), True))
+    """
+    kind, colon, shape = text.partition(":")
+    if not colon:
+        return parse_shape(text), False
+    if kind.strip().lower() != "tokens":
+        raise MobicostError(
+            f"input {text!r}: expected a shape such as 3x224x224 (CxHxW) or token ids as "
+            "tokens:128 (a sequence length)"
+        )
+    return parse_shape(shape), True
+
+
 def load_model(
     text: str,
     *,
     input_shape: Sequence[int] | None = None,
     resolution: int | None = None,
+    tokens: bool = False,
 ) -> Network:
     """The model ``text`` names, costed on ``input_shape`` (channels, height, width; default:
     an ONNX file's static shape, torchvision's weights' crop size, else 3x224x224), its height
-    and width set to ``resolution`` where given."""
+    and width set to ``resolution`` where given; with ``tokens``, on token ids of
+    ``input_shape`` (an ONNX file says its input's type itself)."""
+    if tokens and not input_shape:
+        raise MobicostError("token ids need their shape: --input tokens:128 (a sequence length)")
     if text.lower().endswith(".onnx"):
         from .onnx import from_onnx
 
@@ -73,7 +95,7 @@ def load_model(
 
     shape = _resized(tuple(input_shape) if input_shape else default, resolution)
     assert shape is not None
-    return from_torch(module, shape, name=name)
+    return from_torch(module, shape, name=name, tokens=tokens)
 
 
 def _resized(shape: tuple[int, ...] | None, resolution: int | None) -> tuple[int, ...] | None:

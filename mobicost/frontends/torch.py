@@ -73,7 +73,7 @@ VIEWS = {
     "chunk", "as_strided", "as_strided_", "detach", "_to_copy", "narrow", "repeat", "flip",
     "gather", "index_select", "pixel_shuffle", "channel_shuffle", "native_channel_shuffle",
     "lift_fresh", "copy", "expand_as", "_reshape_alias", "split_with_sizes_copy",
-    "unsafe_split", "movedim", "dropout", "native_dropout",
+    "unsafe_split", "movedim", "dropout", "native_dropout", "embedding",
 }  # fmt: skip
 #: operations that make a new tensor from another's shape only: constants, not nodes
 FACTORIES = {
@@ -99,12 +99,18 @@ POOLS = {
 
 
 def from_torch(
-    module: Any, input_shape: Sequence[int] = (3, 224, 224), *, name: str | None = None
+    module: Any,
+    input_shape: Sequence[int] = (3, 224, 224),
+    *,
+    name: str | None = None,
+    tokens: bool = False,
 ) -> Network:
     """Cost a ``torch.nn.Module`` on one input of ``input_shape`` (without the batch): the same
     :class:`~mobicost.nets.network.Network` the built-in networks are, one layer per operation,
     named by the module that ran it. MACs are ``torch.utils.flop_counter``'s (FLOPs / 2), its
-    attention products included; parameters are the model's own, ``sum(p.numel())``.
+    attention products included; parameters are the model's own, ``sum(p.numel())``. With
+    ``tokens``, the input is token ids (int64) of that shape, as a language model takes: a
+    sequence length, ``(128,)``.
 
     >>> import torch  # doctest: +SKIP
     >>> net = from_torch(torch.nn.Conv2d(3, 8, 3), (3, 32, 32))  # doctest: +SKIP
@@ -118,7 +124,7 @@ def from_torch(
         raise ModelError(f"expected a torch.nn.Module, got {type(module).__name__}")
     shape = _input_shape(input_shape)
     title = name or type(module).__name__
-    tracer = _Tracer(torch, module)
+    tracer = _Tracer(torch, module, tokens)
     graph = tracer.run(shape)
     notes = []
     if tracer.unused:
@@ -132,7 +138,8 @@ def from_torch(
         graph,
         key=title,
         title=title,
-        source=f"PyTorch {type(module).__name__}, traced on a {'x'.join(map(str, shape))} input",
+        source=f"PyTorch {type(module).__name__}, traced on a {'x'.join(map(str, shape))} "
+        + ("input of token ids" if tokens else "input"),
         notes=notes,
         classes=tracer.classes,
     )
@@ -166,9 +173,10 @@ def _inference(torch: Any, module: Any) -> Iterator[None]:
 class _Tracer:
     """Runs the module under a dispatch mode, turning operations into graph nodes."""
 
-    def __init__(self, torch: Any, module: Any) -> None:
+    def __init__(self, torch: Any, module: Any, tokens: bool = False) -> None:
         self.torch = torch
         self.module = module
+        self.tokens = tokens  #: the input is token ids (int64), not an image or features
         #: id of a live tensor the input reaches -> its node's name
         self.names: dict[int, str] = {}
         #: id of a live tensor made from parameters alone -> those parameters' names
@@ -208,7 +216,10 @@ class _Tracer:
         first = next(iter(self.module.parameters()), None)
         device = first.device if first is not None else "cpu"
         generator = torch.Generator(device=device).manual_seed(0)
-        x = torch.randn((1, *shape), generator=generator, device=device)
+        if self.tokens:  # token ids: 1 everywhere (0 is often the padding id)
+            x = torch.ones((1, *shape), dtype=torch.int64, device=device)
+        else:
+            x = torch.randn((1, *shape), generator=generator, device=device)
         self.builder = GraphBuilder(ops.shaped(tuple(x.shape)))
         self._name(x, INPUT)
         self.tracker = ModuleTracker()
