@@ -83,7 +83,7 @@ def _pair(pair: tuple[int, int]) -> Any:
 
 def _num(value: Any, attr: str, channels: int | None = None) -> Any:
     """``value`` with its whole numbers marked as :class:`Num` where ``attr`` may vary."""
-    if attr not in _VARYING and not attr.startswith("with:"):
+    if attr not in _VARYING and not attr.startswith(("with:", "repeat:")):
         return value
     if isinstance(value, list):
         return [_num(v, attr) for v in value]
@@ -231,6 +231,14 @@ def _times(variable: str, ratio: Fraction) -> str:
     return f"${variable} * {ratio.numerator} / {ratio.denominator}"
 
 
+def _fresh(stem: str, taken: Sequence[str]) -> str:
+    name, count = stem, 1
+    while name in taken:
+        count += 1
+        name = f"{stem}{count}"
+    return name
+
+
 def _ratio(values: Sequence[int], of: Sequence[int | None]) -> Fraction | None:
     """The one ratio ``values[i] / of[i]`` for every i, if there is one (small terms only)."""
     if any(o is None or o == 0 for o in of):
@@ -264,6 +272,8 @@ def _unify(instances: Sequence[Sequence[Num]]) -> Unified:
             continue
         found = None
         for name, of in zip(params, param_values, strict=True):
+            if column[0].attr == "repeat:after":
+                break
             ratio = _ratio(values, of)
             if ratio is not None:
                 found = _times(name, ratio)
@@ -272,14 +282,14 @@ def _unify(instances: Sequence[Sequence[Num]]) -> Unified:
             ratio = _ratio(values, [n.channels for n in column])
             if ratio is not None:
                 found = _times("in", ratio)
+        if found is None and column[0].attr == "repeat:after":
+            name = _fresh("n", params)
+            params.append(name)
+            param_values.append([v + 1 for v in values])
+            found = f"${name} - 1"
         if found is None:
             attr = column[0].attr
-            stem = attr.partition(":")[2] or _PARAM_NAMES.get(attr, attr)
-            name = stem
-            count = 1
-            while name in params:
-                count += 1
-                name = f"{stem}{count}"
+            name = _fresh(attr.partition(":")[2] or _PARAM_NAMES.get(attr, attr), params)
             params.append(name)
             param_values.append(values)
             found = f"${name}"
@@ -539,9 +549,13 @@ class _Folding:
                 raise _UnnamedError(x)
             entry["input"] = context.names[x]
         params = self.blocks[child.key]["params"]
+        # a run after one instance of another block (ResNet's first block of a stage, then the
+        # rest): its count is written as the stage's depth, less one
+        after = context.out and "block" in context.out[-1] and "repeat" not in context.out[-1]
+        repeat = "repeat:after" if after and "rows" not in context.out[-1] else "repeat"
         if not params:
             if len(run) > 1:
-                entry["repeat"] = Num(len(run), "repeat")
+                entry["repeat"] = Num(len(run), repeat)
         elif len(run) == 1 or all(c.with_values == child.with_values for c in run):
             entry["with"] = dict(zip(params, _with(child, params), strict=True))
             if len(run) > 1:
@@ -673,7 +687,7 @@ def _toml(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value)  # \uXXXX beyond ASCII, as TOML reads it
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, dict):
