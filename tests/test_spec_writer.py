@@ -360,3 +360,22 @@ def test_spec_of_an_imported_model_on_the_command_line(tmp_path):
     written, imported_ = json.loads(table.stdout), json.loads(direct.stdout)
     assert [r["macs"] for r in written["rows"]] == [r["macs"] for r in imported_["rows"]]
     assert [r["params"] for r in written["rows"]] == [r["params"] for r in imported_["rows"]]
+
+
+@pytest.mark.requires("torch")
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        ('op = "act"\nfn = "gelu"', "no PyTorch module for the activation 'gelu'"),
+        (
+            'op = "norm"\nfn = "batch"',
+            "no PyTorch module for a norm layer (an imported model's kind)",
+        ),
+    ],
+)
+def test_verify_refuses_a_kind_it_cannot_build_in_one_line(tmp_path, layer, message):
+    path = tmp_path / "t.toml"
+    path.write_text(f'name = "t"\ninput = [3, 8, 8]\n[[layers]]\nop = "pw"\nfilters = 4\n'
+                    f"[[layers]]\n{layer}\n")  # fmt: skip
+    result = CliRunner().invoke(main, ["verify", str(path)])
+    assert result.exit_code == 2 and result.output == f"Error: {message}\n"
