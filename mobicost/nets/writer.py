@@ -48,8 +48,8 @@ _PARAM_NAMES = {"filters": "c", "units": "c", "features": "c", "squeeze": "c", "
                 "size": "p"}  # fmt: skip
 
 
-#: the fewest layers a block is written for (a convolution, its norm and its activation are
-#: written inline)
+#: the fewest layers a block is written for, unless two of its instances follow each other (a
+#: convolution, its norm and its activation are written inline where they do not repeat so)
 MIN_BLOCK = 4
 
 
@@ -455,7 +455,9 @@ class _Folding:
                     group.key = _shape(group.entries)
                     by_key.setdefault(group.key, []).append(group)
                 for key, instances in by_key.items():
-                    if len(instances) >= 2 and len(instances[0].layers) >= MIN_BLOCK:
+                    if len(instances) >= 2 and (
+                        len(instances[0].layers) >= MIN_BLOCK or _adjacent(instances)
+                    ):
                         self.define(key, instances)
         try:
             context = self.context(self.root, {})
@@ -593,6 +595,12 @@ class _Folding:
 def _letters(count: int) -> str:
     """1 -> "b", 2 -> "c"... 25 -> "z", 26 -> "bb": a suffix that ends in no digit."""
     return "abcdefghijklmnopqrstuvwxyz"[(count - 1) % 25 + 1] * ((count - 1) // 25 + 1)
+
+
+def _adjacent(groups: Sequence[_Group]) -> bool:
+    """Whether two of ``groups`` follow each other: a repeat."""
+    ends = {g.layers[-1].index for g in groups}
+    return any(g.layers[0].index - 1 in ends for g in groups)
 
 
 def _instances(stem: str, count: int) -> list[str]:
