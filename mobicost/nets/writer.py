@@ -460,12 +460,15 @@ class _Folding:
                     ):
                         self.define(key, instances)
         try:
-            context = self.context(self.root, {})
+            return self.body_and_head()
         except _UnnamedError:
             for group in groups:
                 group.block = None
             self.blocks.clear()
-            context = self.context(self.root, {})
+            return self.body_and_head()
+
+    def body_and_head(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        context = self.context(self.root, {})
         body = context.out
         context.out = []
         for layer in self.head:
@@ -569,6 +572,9 @@ class _Folding:
         last = run[-1].layers[-1].name
         if len(run) == 1 and local is not None:
             context.names[last] = local
+        elif top and local is not None:  # instance k is named stem<k>: later layers may read it
+            for instance, name in zip(run, _instances(local, len(run)), strict=True):
+                context.names[instance.layers[-1].name] = name
         context.previous = last
 
     def layer(self, layer: Layer, context: _Context) -> None:
