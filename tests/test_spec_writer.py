@@ -379,3 +379,23 @@ def test_verify_refuses_a_kind_it_cannot_build_in_one_line(tmp_path, layer, mess
                     f"[[layers]]\n{layer}\n")  # fmt: skip
     result = CliRunner().invoke(main, ["verify", str(path)])
     assert result.exit_code == 2 and result.output == f"Error: {message}\n"
+
+
+@pytest.mark.requires("torch", "torchvision")
+def test_the_readme_excerpt_is_what_the_command_writes():
+    """The README's abbreviated ``mobicost spec torchvision:resnet50``: every line it shows,
+    in order, is a line of the real file ("..." stands for lines left out)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    found = re.search(
+        r"<!-- spec excerpt: mobicost spec (\S+) -->\n```toml\n(.*?)```", readme, re.S
+    )
+    assert found is not None and found[1] == "torchvision:resnet50"
+    real = to_toml(imported("resnet50")).splitlines()
+    at = 0
+    for line in found[2].splitlines():
+        if line.strip() == "...":
+            continue
+        at = real.index(line, at) + 1  # ValueError: a line the file does not hold, or out of order
