@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers; at run time, loaded o
     from .nets.library import load, load_spec, names
     from .nets.network import Layer, Network, mobilenet_v1, model, network
     from .nets.spec import Spec, parse
+    from .nets.writer import to_toml
     from .render.tables import layer_frame
 
 __version__ = "0.2.0"
@@ -69,6 +70,7 @@ _HOMES = {
     **dict.fromkeys(("load", "load_spec", "names"), "nets.library"),
     **dict.fromkeys(("Layer", "Network", "mobilenet_v1", "model", "network"), "nets.network"),
     **dict.fromkeys(("Spec", "parse"), "nets.spec"),
+    "to_toml": "nets.writer",
     "sweep": "analysis.sweep",
     "layer_frame": "render.tables",
 }  # fmt: skip
@@ -109,6 +111,7 @@ __all__ = [
     "spatial_separable",
     "standard",
     "sweep",
+    "to_toml",
 ]
 assert set(__all__) == {"__version__", *_HOMES}
 

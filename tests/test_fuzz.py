@@ -324,6 +324,13 @@ NEEDED = {
     "mode": ["max", "avg"],
     "index": [0, 1],
     "act": ["relu", "none"],
+    # the tensor kinds of imported models
+    "function": ["relu", "gelu", "softmax"],
+    "norm": ["batch", "layer", "group"],
+    "eltwise": ["add", "mul"],
+    "reduce": ["mean", "max"],
+    "word": ["reshape", "aten.cumsum"],
+    "shape": [[1, 8], [1, 8, 32, 24], [1, 4, 16], []],
 }
 
 

@@ -140,7 +140,7 @@ def test_verify_and_profile_say_what_they_take(run, model_file, command):
 @pytest.mark.parametrize("command", ["compare --models", "sweep", "check"])
 def test_commands_over_many_models_refuse_an_import_in_one_line(run, model_file, command):
     line = run.error(*command.split(), f"{model_file}:build")
-    assert "an imported model works with table, latency and plot for now" in line
+    assert "an imported model works with table, latency, plot and spec for now" in line
 
 
 def test_latency_takes_an_imported_model(run, model_file):

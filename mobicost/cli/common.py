@@ -343,7 +343,7 @@ class ImportedRef(NetworkRef):
     @property
     def spec(self) -> Any:
         raise MobicostError(
-            f"{self.text}: an imported model works with table, latency and plot for now, "
+            f"{self.text}: an imported model works with table, latency, plot and spec for now, "
             "not with this command"
         )
 

@@ -79,7 +79,7 @@ class GraphBuilder:
         rule fails or disagrees, it is kept as an :class:`~mobicost.nets.ops.Uncosted` node
         named ``fn``."""
         shapes = tuple(self.shapes[name] for name in inputs)
-        observed = ops.shaped(dims, image=_image(op, shapes))
+        observed = ops.shaped(dims, image=ops.image_output(op, shapes))
         try:
             inferred: Tensor | None = op.infer(shapes)
         except MobicostError:
@@ -93,19 +93,6 @@ class GraphBuilder:
 
     def graph(self) -> Graph:
         return Graph(self.input, tuple(self.nodes), dict(self.shapes))
-
-
-def _image(op: Op, inputs: tuple[Tensor, ...]) -> bool:
-    """Whether a 4-d output is an image's feature map (shown H x W x C, as the paper's tables)
-    rather than a tensor such as attention's heads: what convolutions, pooling and batch norm
-    make, and what element-wise operations make of a map."""
-    if isinstance(op, ops.Conv | ops.Pool):
-        return True
-    if isinstance(op, ops.Norm):
-        return op.fn == "batch"
-    if isinstance(op, ops.Activation | ops.Eltwise | ops.Reduce | ops.Uncosted):
-        return bool(inputs) and not inputs[0].dims and not inputs[0].flat
-    return False
 
 
 def not_costed(network: Network) -> tuple[str, ...]:

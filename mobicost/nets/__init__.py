@@ -6,7 +6,8 @@
 * :mod:`.network`: a graph costed under conventions, layer by layer;
 * :mod:`.library`: the built-in specs, and names to specs;
 * :mod:`.grid`: exact costs over an alpha x resolution grid;
-* :mod:`.pytorch`: any network as a ``torch.nn.Module``, checked by PyTorch's counter.
+* :mod:`.pytorch`: any network as a ``torch.nn.Module``, checked by PyTorch's counter;
+* :mod:`.writer`: any costed network written back as a spec file, repeated structures folded.
 
-Imports go one way: limits, expr <- ops <- spec <- network <- library, grid, pytorch.
+Imports go one way: limits, expr <- ops <- spec <- network <- library, grid, pytorch, writer.
 """

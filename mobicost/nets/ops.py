@@ -39,6 +39,21 @@ Pair = tuple[int, int]
 Padding = Literal["same"] | tuple[int, int, int, int]
 ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "tanh")
 GATES = ("sigmoid", "hsigmoid")
+#: the functions a stand-alone activation layer may apply: the activations, and the other
+#: element-wise functions imported models hold (each free; one operation per output element
+#: under ``activation_ops``)
+FUNCTIONS = (
+    *ACTIVATIONS,
+    *("gelu", "hardtanh", "softmax", "log_softmax", "elu", "leaky_relu", "mish", "erf", "exp"),
+    *("sqrt", "rsqrt", "reciprocal", "neg", "abs", "pow", "clamp", "clip"),
+)
+#: element-wise operations of broadcast inputs (:class:`Eltwise`), as PyTorch and ONNX name them
+ELTWISE_FNS = ("add", "sub", "rsub", "mul", "div", "maximum", "minimum", "max", "min",
+               "masked_fill", "where")  # fmt: skip
+#: reductions (:class:`Reduce`)
+REDUCE_FNS = ("mean", "sum", "max", "norm")
+#: normalisations (:class:`Norm`)
+NORM_FNS = ("batch", "layer", "group")
 
 
 @dataclass(frozen=True)
@@ -679,12 +694,13 @@ def bn_params(op: Op, out: Tensor, conventions: Conventions) -> Cost:
 
 # --- tensor kinds: imported models and transformers -----------------------------------------------
 #
-# The kinds below are what :mod:`mobicost.frontends` read PyTorch modules and ONNX files into;
-# spec files do not write them yet. Their tensors may have any shape (:func:`shaped`), batch of
-# one first. What they count is torch.utils.flop_counter's convention: MACs are the
-# multiply-accumulates of convolutions, matrix products and attention's two products; a
-# normalisation, an activation, a softmax, an element-wise operation, a reduction or a view has
-# none (its element operations are ``adds`` where a convention counts them).
+# The kinds below are what :mod:`mobicost.frontends` read PyTorch modules and ONNX files into,
+# and what a spec file writes them back as (``mobicost spec MODEL``). Their tensors may have
+# any shape (:func:`shaped`), batch of one first. What they count is torch.utils.flop_counter's
+# convention: MACs are the multiply-accumulates of convolutions, matrix products and attention's
+# two products; a normalisation, an activation, a softmax, an element-wise operation, a
+# reduction or a view has none (its element operations are ``adds`` where a convention counts
+# them).
 
 
 def broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -936,7 +952,22 @@ class Uncosted(Op):
         return "Not costed"
 
 
-#: the kinds of imported models (not yet written in spec files), by name
+def image_output(op: Op, inputs: tuple[Tensor, ...]) -> bool:
+    """Whether a 4-d output is an image's feature map (shown H x W x C, as the paper's tables)
+    rather than a tensor such as attention's heads: what convolutions, pooling and batch norm
+    make, and what element-wise operations make of a map. The one rule by which an imported
+    model's observed shapes and a spec's inferred ones become the same :class:`Tensor`
+    (:func:`shaped`)."""
+    if isinstance(op, Conv | Pool):
+        return True
+    if isinstance(op, Norm):
+        return op.fn == "batch"
+    if isinstance(op, Activation | Eltwise | Reduce | Uncosted):
+        return bool(inputs) and not inputs[0].dims and not inputs[0].flat
+    return False
+
+
+#: the kinds of imported models and transformers, by name (spec files write them too)
 TENSOR_KINDS: dict[str, type[Op]] = {
     cls.kind: cls for cls in (MatMul, Attention, Norm, Eltwise, Reduce, View, Param, Uncosted)
 }

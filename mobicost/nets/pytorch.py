@@ -53,6 +53,8 @@ def _activation(name: str | None, nn: Any) -> list[tuple[str, Any]]:
         "swish": nn.SiLU,
         "tanh": nn.Tanh,
     }
+    if name not in modules:  # an imported model's function (gelu, softmax...) written in a spec
+        raise MobicostError(f"no PyTorch module for the activation {name!r}")
     return [("act", modules[name]())]
 
 
@@ -110,7 +112,7 @@ def _module(layer: Layer, conventions: Any, torch: Any) -> Any:
     elif isinstance(op, ops.BatchNorm):
         pass  # the batch norm below
     elif not isinstance(op, ops.Activation | ops.Add | ops.Concat | ops.Split):
-        raise MobicostError(f"no PyTorch module for {op.kind}")  # pragma: no cover
+        raise MobicostError(f"no PyTorch module for a {op.kind} layer (an imported model's kind)")
     if op.bn:
         parts.append(("bn", (nn.BatchNorm1d if out.flat else nn.BatchNorm2d)(out.c)))
     parts += _activation(op.act, nn)

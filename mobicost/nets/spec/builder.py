@@ -12,14 +12,16 @@ from typing import Any
 
 from ...errors import MobicostError
 from ...exact import decimal_text, parse_exact
+from .. import ops
 from ..expr import Number
 from ..limits import MAX_LAYERS, MAX_REPEAT, MAX_SIZE
-from ..ops import Op, Tensor
+from ..ops import TENSOR_KINDS, Op, Tensor
 from .blocks import expansion, many
 from .layers import (
     ACCEPTED,
     ATTRIBUTES,
     ENTRY_KEYS,
+    SOURCES,
     VARIES,
     Attributes,
     Plan,
@@ -298,7 +300,7 @@ class _Builder(Attributes):
         block: Mapping[str, Any],
         entry: Mapping[str, Any],
         key: str,
-        outer: Mapping[str, str],
+        outer: dict[str, str],
         variables: Mapping[str, Number],
         head: bool,
         outer_block_in: str | None,
@@ -329,13 +331,19 @@ class _Builder(Attributes):
         finally:
             self.blocks.pop()
         self.aliases[prefix] = self.previous
+        if single and "name" in entry:  # later layers of the enclosing block name it so
+            outer[entry["name"]] = prefix
 
-    def inputs(self, entry: Mapping[str, Any], scope: Mapping[str, str], where: str) -> list[str]:
+    def inputs(
+        self, entry: Mapping[str, Any], scope: Mapping[str, str], where: str, none: bool = False
+    ) -> list[str]:
+        """The names a layer reads; ``none``: it may read none (``input = []``, a learned
+        tensor's ``param``)."""
         raw = entry.get("input")
         if raw is None:
             return [self.previous]
         names = raw if isinstance(raw, list) else [raw]
-        if not names or not all(isinstance(n, str) for n in names):
+        if (not names and not none) or not all(isinstance(n, str) for n in names):
             raise SpecError(f"{where}: input must be a layer name or a list of names, got {raw!r}")
         return [self.resolve(n, scope, where) for n in names]
 
@@ -376,18 +384,17 @@ class _Builder(Attributes):
     ) -> None:
         where = plan.where
         kind = entry["op"]
-        inputs = self.inputs(entry, scope, where)
+        inputs = self.inputs(entry, scope, where, kind in SOURCES)
+        first = inputs[0] if inputs else INPUT
         local = entry.get("name")
         if not plan.named:
             raise SpecError(f"{where}: name {local!r} is not a name (letters, digits, _ and -)")
         if local in ("in", INPUT):
             raise SpecError(f"{where}: {local!r} is reserved for the block's or network's input")
-        if "when" in entry and not self.condition(
-            entry["when"], variables, inputs[0], block_in, where
-        ):
+        if "when" in entry and not self.condition(entry["when"], variables, first, block_in, where):
             if local is not None:  # a layer that is not there stands for its input
-                scope[local] = inputs[0]
-            self.previous = inputs[0]
+                scope[local] = first
+            self.previous = first
             return
         bound = None
         values: dict[str, Any] = {}
@@ -399,7 +406,7 @@ class _Builder(Attributes):
                 parser = ATTRIBUTES[kind][attr][0]
                 raise SpecError(f"{where}: {kind} needs {attr} ({ACCEPTED[parser]})")
             if bound is None:
-                bound = self.variables(variables, inputs[0], block_in)
+                bound = self.variables(variables, first, block_in)
             values[attr] = self.attribute(kind, attr, raw, bound, where)
         if local is None or self.blocks:
             full = self.fresh(local or kind) if local is None else ".".join([*self.blocks, local])
@@ -409,13 +416,15 @@ class _Builder(Attributes):
             raise SpecError(f"{where}: a layer named {full!r} already exists; names are unique")
         shapes = tuple(self.shapes[i] for i in inputs)
         try:
-            op = self.make(kind, values, shapes[0], where)
+            op = self.make(kind, values, shapes[0] if shapes else None, where)
             out = op.infer(shapes)
+            if kind in TENSOR_KINDS or kind == "act":  # as an imported model's observed shape
+                out = ops.shaped(out.shape, image=ops.image_output(op, shapes))
         except SpecError:
             raise
         except MobicostError as error:
             raise SpecError(f"{where} ({kind} {full!r}): {error}") from None
-        if max(out.c, out.h, out.w) > MAX_SIZE:
+        if max(out.dims or (out.c, out.h, out.w)) > MAX_SIZE:
             raise SpecError(
                 f"{where} ({kind} {full!r}): its output {out.text} is above the largest size, "
                 f"{MAX_SIZE:,} (2^24) channels, rows or columns"

@@ -3,6 +3,7 @@ written becomes a value at one width (:class:`Attributes`), and the :class:`~.op
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -27,6 +28,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "bn": ("bool", False),
         "act": ("act", None),
         "width": ("width", "scale"),
+        "bias": ("bool", None),
     },
     "dw": {
         "kernel": ("pair", 3),
@@ -36,6 +38,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "multiplier": ("count", 1),
         "bn": ("bool", False),
         "act": ("act", None),
+        "bias": ("bool", None),
     },
     "pw": {
         "filters": ("count", ...),
@@ -43,6 +46,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "bn": ("bool", False),
         "act": ("act", None),
         "width": ("width", "scale"),
+        "bias": ("bool", None),
     },
     "fc": {
         "units": ("count", ...),
@@ -68,11 +72,24 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "act": ("act", "relu"),
         "gate": ("gate", "hsigmoid"),
     },
-    "act": {"fn": ("act", ...)},
+    "act": {"fn": ("function", ...)},
     "bn": {},
     "flatten": {},
     "dropout": {"p": ("number", "0.5")},
+    # the tensor kinds of imported models and transformers (their tensors of any shape)
+    "matmul": {"units": ("count", None), "bias": ("bool", False)},
+    "attention": {},
+    "norm": {"fn": ("norm", ...), "features": ("index", None), "vectors": ("vectors", 2)},
+    "eltwise": {"fn": ("eltwise", ...)},
+    "reduce": {"fn": ("reduce", ...), "shape": ("shape", ...)},
+    "view": {"fn": ("word", ...), "shape": ("shape", ...)},
+    "param": {"shape": ("shape", ...), "size": ("amount", None)},
+    "uncosted": {"fn": ("word", ...), "shape": ("shape", ...)},
 }
+#: the kinds that may read no input (``input = []``)
+SOURCES = ("param", "uncosted")
+#: the largest parameter count a ``param`` layer may hold (2^40)
+MAX_AMOUNT = 2**40
 #: the words a block param may carry, for attributes that take words
 _WORDS = frozenset({"none", *ops.ACTIVATIONS, *ops.GATES, "max", "avg"})
 ENTRY_KEYS = {"op", "block", "name", "input", "when", "repeat", "with", "columns", "rows", "then"}
@@ -87,6 +104,14 @@ ACCEPTED = {
     "mode": '"max" or "avg"',
     "width": "one of " + ", ".join(WIDTH_MODES),
     "number": "a number such as 0.2",
+    "function": "one of " + ", ".join(ops.FUNCTIONS),
+    "norm": "one of " + ", ".join(ops.NORM_FNS),
+    "eltwise": "one of " + ", ".join(ops.ELTWISE_FNS),
+    "reduce": "one of " + ", ".join(ops.REDUCE_FNS),
+    "vectors": "0, 1 or 2 (a scale and a shift)",
+    "word": 'a name such as "reshape" or "aten.cumsum"',
+    "shape": "a list of whole numbers, batch of one first, such as [1, 197, 768]",
+    "amount": f"a whole number from 0 to {MAX_AMOUNT:,} (2^40)",
 }
 
 
@@ -99,7 +124,7 @@ def constant(parser: str, raw: Any) -> bool:
     expression and names no block param."""
     if parser == "number":
         return True
-    if parser in ("act", "gate", "mode", "width"):
+    if parser in ("act", "gate", "mode", "width", "function", "norm", "eltwise", "reduce", "word"):
         return not (isinstance(raw, str) and raw.startswith("$"))
     if parser == "padding" and raw in ("same", "valid"):
         return True
@@ -211,11 +236,10 @@ class Attributes:
             shown = ";" if number == raw else f" is {number};"
             raise SpecError(f"{where}: {what} = {raw!r}{shown} it must be {kind}")
         if number > most:
-            limit = (
-                f"a spec may repeat an entry at most {MAX_REPEAT:,} times"
-                if most == MAX_REPEAT
-                else f"the largest size is {MAX_SIZE:,} (2^24)"
-            )
+            limit = {
+                MAX_REPEAT: f"a spec may repeat an entry at most {MAX_REPEAT:,} times",
+                MAX_AMOUNT: f"the largest parameter count is {MAX_AMOUNT:,} (2^40)",
+            }.get(most, f"the largest size is {MAX_SIZE:,} (2^24)")
             shown = ";" if number == raw else f" is {many(int(number))};"
             raise SpecError(f"{where}: {what} = {raw!r}{shown} {limit}")
         return int(number)
@@ -255,6 +279,21 @@ class Attributes:
             if not isinstance(raw, bool):
                 raise bad
             return raw
+        if parser == "vectors":
+            number = self.whole(raw, variables, where, key, 0)
+            if number > 2:
+                raise bad
+            return number
+        if parser == "amount":
+            return self.whole(raw, variables, where, key, 0, MAX_AMOUNT)
+        if parser == "shape":
+            if not isinstance(raw, list):
+                raise bad
+            return tuple(self.whole(item, variables, where, key, 1) for item in raw)
+        if parser == "word":
+            if not (isinstance(raw, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", raw)):
+                raise bad
+            return raw
         if parser == "number":
             try:
                 parse_exact(str(raw))
@@ -265,6 +304,10 @@ class Attributes:
             raw = variables[raw[1:]]  # a word bound by a block param: act = "$nl"
         choices = {
             "act": (None, "none", *ops.ACTIVATIONS),
+            "function": ops.FUNCTIONS,
+            "norm": ops.NORM_FNS,
+            "eltwise": ops.ELTWISE_FNS,
+            "reduce": ops.REDUCE_FNS,
             "gate": ops.GATES,
             "mode": ("max", "avg"),
             "width": WIDTH_MODES,
@@ -273,8 +316,16 @@ class Attributes:
             raise bad
         return None if raw == "none" else raw
 
-    def make(self, kind: str, v: Mapping[str, Any], x: Tensor, where: str) -> Op:
-        """The :class:`Op` of a layer from its parsed attributes (widths applied here)."""
+    def make(self, kind: str, v: Mapping[str, Any], x: Tensor | None, where: str) -> Op:
+        """The :class:`Op` of a layer from its parsed attributes (widths applied here); ``x``
+        is its first input (``None`` for a layer that reads none, :data:`SOURCES`)."""
+        tensor = _tensor_op(kind, v, x)
+        if tensor is not None:
+            return tensor
+        if x is None:
+            raise SpecError(
+                f"{where}: a {kind} layer needs an input; only {', '.join(SOURCES)} read none"
+            )
         if kind in ("conv", "pw", "fc"):
             size = v["units"] if kind == "fc" else v["filters"]
             if v["width"] == "scale" or (v["width"] == "up" and self.above_one()):
@@ -290,7 +341,13 @@ class Attributes:
                 return ops.Linear(size, v["bn"], v["act"])
             if kind == "pw":
                 return ops.Conv(
-                    size, (1, 1), padding=(0, 0, 0, 0), groups=v["groups"], bn=v["bn"], act=v["act"]
+                    size,
+                    (1, 1),
+                    padding=(0, 0, 0, 0),
+                    groups=v["groups"],
+                    bn=v["bn"],
+                    act=v["act"],
+                    has_bias=v["bias"],
                 )
             return ops.Conv(
                 size,
@@ -301,6 +358,7 @@ class Attributes:
                 v["groups"],
                 v["bn"],
                 v["act"],
+                v["bias"],
             )
         if kind == "dw":
             return ops.Conv(
@@ -312,6 +370,7 @@ class Attributes:
                 x.c,
                 v["bn"],
                 v["act"],
+                v["bias"],
             )
         if kind == "pool":
             if (v["kernel"] is None) == (v["output"] is None):
@@ -333,3 +392,25 @@ class Attributes:
             "dropout": lambda: ops.Dropout(v["p"]),
         }
         return simple[kind]()
+
+
+def _tensor_op(kind: str, v: Mapping[str, Any], x: Tensor | None) -> Op | None:
+    """The :class:`Op` of a tensor kind (``matmul``, ``norm``...), or ``None`` for another."""
+    if kind == "matmul":
+        units = v["units"]
+        return ops.MatMul(units or 0, weight=units is not None, has_bias=v["bias"])
+    if kind == "norm":
+        features = v["features"]
+        if features is None:  # a map's channels (batch, group), else the last dimension
+            shape = x.shape if x is not None else (0,)
+            features = shape[1] if v["fn"] != "layer" and len(shape) > 1 else shape[-1]
+        return ops.Norm(v["fn"], features, v["vectors"])
+    made: dict[str, Callable[[], Op]] = {
+        "attention": ops.Attention,
+        "eltwise": lambda: ops.Eltwise(v["fn"]),
+        "reduce": lambda: ops.Reduce(v["fn"], v["shape"]),
+        "view": lambda: ops.View(v["fn"], v["shape"]),
+        "param": lambda: ops.Param(v["shape"], v["size"]),
+        "uncosted": lambda: ops.Uncosted(v["fn"], v["shape"]),
+    }
+    return made[kind]() if kind in made else None
