@@ -111,6 +111,23 @@ def from_torch(
     >>> net.total.macs, net.params  # doctest: +SKIP
     (194400, 224)
     """
+    return traced(module, input_shape, name=name, record=False)[0]
+
+
+#: one traced operation as it ran: the ATen function, its arguments and keyword arguments
+Call = tuple[Any, Any, Any]
+
+
+def traced(
+    module: Any,
+    input_shape: Sequence[int] = (3, 224, 224),
+    *,
+    name: str | None = None,
+    record: bool = True,
+) -> tuple[Network, dict[str, Call]]:
+    """:func:`from_torch`, and (with ``record``) each layer's operation as it ran, by layer
+    name, with its real arguments, kept alive: what ``mobicost profile`` times, operation by
+    operation, in PyTorch eager."""
     from ..nets.pytorch import require_torch
 
     torch = require_torch()
@@ -118,7 +135,7 @@ def from_torch(
         raise ModelError(f"expected a torch.nn.Module, got {type(module).__name__}")
     shape = _input_shape(input_shape)
     title = name or type(module).__name__
-    tracer = _Tracer(torch, module)
+    tracer = _Tracer(torch, module, record=record)
     graph = tracer.run(shape)
     notes = []
     if tracer.unused:
@@ -128,7 +145,7 @@ def from_torch(
             + ", ".join(tracer.unused)
             + "."
         )
-    return imported_network(
+    network = imported_network(
         graph,
         key=title,
         title=title,
@@ -136,6 +153,7 @@ def from_torch(
         notes=notes,
         classes=tracer.classes,
     )
+    return network, tracer.calls
 
 
 def _input_shape(shape: Sequence[int]) -> Shape:
@@ -166,8 +184,9 @@ def _inference(torch: Any, module: Any) -> Iterator[None]:
 class _Tracer:
     """Runs the module under a dispatch mode, turning operations into graph nodes."""
 
-    def __init__(self, torch: Any, module: Any) -> None:
+    def __init__(self, torch: Any, module: Any, *, record: bool = False) -> None:
         self.torch = torch
+        self.keep_calls = record
         self.module = module
         #: id of a live tensor the input reaches -> its node's name
         self.names: dict[int, str] = {}
@@ -184,6 +203,7 @@ class _Tracer:
             self.derived[id(p)] = frozenset({pname})
         self.buffers = {id(b): name for name, b in module.named_buffers()}
         self.builder: GraphBuilder | None = None
+        self.calls: dict[str, Call] = {}
         self.classes = 0
         self.tracker: Any = None
 
@@ -293,6 +313,8 @@ class _Tracer:
             chosen = ops.View(fn, shape) if several else op
             name = self.builder.add(base, f"aten.{fn}", chosen, [*names, *extra], shape, base)
             self._name(t, name)
+            if self.keep_calls and (not several or t is outputs[0]):
+                self.calls[name] = (func, args, kwargs)
 
     def _constant_node(self, tensor: Any) -> None:
         """A constant (a buffer, or a view of one) as a layer of no parameters."""
