@@ -203,7 +203,9 @@ def _verify_imported(
             ),
             err=True,
         )
-    if result.output_shape is not None and result.output_shape != result.expected_shape:
+    if result.output_shape == ():
+        click.echo(f"mismatch: {result.network.name}: {result.ran}", err=True)
+    elif result.output_shape is not None and result.output_shape != result.expected_shape:
         click.echo(
             f"mismatch: {result.network.name}: output {result.expected_shape} (mobicost) vs "
             f"{result.output_shape} ({result.ran})",

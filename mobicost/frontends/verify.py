@@ -25,11 +25,11 @@ from ..errors import MobicostError
 from ..nets import ops
 from ..nets.network import Network
 
-#: what torch's own flop counter says of the attention products it does not count on the CPU
+#: how the attention products torch's counter has no formula for on the CPU are counted
 ATTENTION_NOTE = (
-    "Attention's two products: torch's CPU FlopCounterMode has no count for the CPU kernel, so "
-    "PyTorch's column adds torch's own formula (torch.utils.flop_counter.sdpa_flop_count) on "
-    "each attention's shapes."
+    "Attention's two products: FlopCounterMode has no formula for the CPU kernel "
+    "(_scaled_dot_product_flash_attention_for_cpu), so it was given torch's own "
+    "(torch.utils.flop_counter.sdpa_flop_count), applied to the shapes the kernel ran on."
 )
 
 
@@ -101,7 +101,14 @@ def verify_module(module: Any, input_shape: Sequence[int], network: Network) -> 
     x = torch.randn((1, *input_shape), generator=generator).to(
         first.device if first is not None else "cpu"
     )
-    counter = FlopCounterMode(display=False)
+    cpu_attention = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu
+
+    def attention(query: Any, key: Any, value: Any, *args: Any, **kwargs: Any) -> int:
+        """torch's own formula for the attention kernels it counts, on the CPU kernel's
+        observed shapes (its CPU count has none)."""
+        return int(sdpa_flop_count(query, key, value))  # type: ignore[no-untyped-call]
+
+    counter = FlopCounterMode(display=False, custom_mapping={cpu_attention: attention})
     with _inference(torch, module), counter:
         try:
             module(x)
@@ -112,6 +119,7 @@ def verify_module(module: Any, input_shape: Sequence[int], network: Network) -> 
                 + (reason[0] if reason else type(error).__name__)
             ) from None
     counts = {name: dict(ops_) for name, ops_ in counter.get_flop_counts().items()}
+    added = any(cpu_attention in found for found in counts.values())
     root = type(module).__name__
     inclusive = {
         _path(name, root): sum(found.values())
@@ -122,10 +130,6 @@ def verify_module(module: Any, input_shape: Sequence[int], network: Network) -> 
         path: flops
         - sum(v for child, v in inclusive.items() if _parent(child) == path and child != path)
         for path, flops in inclusive.items()
-    }
-    attention = {
-        path: any("attention" in str(op) for op in found)
-        for path, found in ((_path(n, root), f) for n, f in counts.items())
     }
     owned: dict[str, int] = {}
     for name, parameter in module.named_parameters():
@@ -141,7 +145,6 @@ def verify_module(module: Any, input_shape: Sequence[int], network: Network) -> 
         while parent and parent not in layers_of:
             parent = _parent(parent)
         owned[parent or ""] = owned.get(parent or "", 0) + owned.pop(path)
-    added = 0  # attention FLOPs torch's CPU count left out, by its own formula
     checks = []
     others = [p for p in (*own_flops, *owned) if p not in layers_of]
     for path in dict.fromkeys([*layers_of, *others]):
@@ -149,12 +152,6 @@ def verify_module(module: Any, input_shape: Sequence[int], network: Network) -> 
         flops = own_flops.get(path, 0)
         if not layers and not flops and not owned.get(path):
             continue  # a container that ran nothing of its own and owns nothing
-        for layer in layers:
-            if isinstance(layer.op, ops.Attention) and not attention.get(path):
-                q, k, v = (_four(t.shape) for t in layer.inputs)
-                products = int(sdpa_flop_count(q, k, v))  # type: ignore[no-untyped-call]
-                flops += products
-                added += products
         if flops % 2:
             raise MobicostError(f"{path or '(root)'}: PyTorch counted an odd number of FLOPs")
         checks.append(
@@ -177,7 +174,7 @@ def verify_module(module: Any, input_shape: Sequence[int], network: Network) -> 
         "module that ran), and sum(p.numel()) in total.",
         *((ATTENTION_NOTE,) if added else ()),
     )
-    whole = sum(counts.get("Global", {}).values()) + added
+    whole = sum(counts.get("Global", {}).values())
     return ModelVerification(network, "PyTorch", tuple(checks), whole // 2, measured_params, proved)
 
 
@@ -188,11 +185,6 @@ def _path(name: str, root: str) -> str:
 
 def _parent(path: str) -> str | None:
     return None if not path else path.rpartition(".")[0]
-
-
-def _four(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
-    """Attention's (batch, heads..., length, features) as sdpa_flop_count's four dimensions."""
-    return (1, math.prod(shape[:-2]), shape[-2], shape[-1])
 
 
 #: ONNX's floating-point tensor types (learned weights); integers are shapes and indices
@@ -237,7 +229,9 @@ def verify_onnx(path: str, network: Network) -> ModelVerification:
         "torch.utils.flop_counter's formulas on each node's inferred shapes).",
     ]
     output, ran = _run_onnx(model, network)
-    if output is not None:
+    if output == ():
+        proved.append(f"Runs: no; {ran}.")
+    elif output is not None:
         proved.append(
             f"Runs: {ran} ran the file on a {network.input.text} input (mobicost's costed shape) "
             f"and gave a {'x'.join(map(str, output))} output."
@@ -250,7 +244,8 @@ def verify_onnx(path: str, network: Network) -> ModelVerification:
 
 
 def _run_onnx(model: Any, network: Network) -> tuple[tuple[int, ...] | None, str]:
-    """The output shape ONNX Runtime gives at the costed input, and its name; or None and why."""
+    """The output shape ONNX Runtime gives at the costed input, and its name; or None and why
+    it was not run; or ``()`` and why the run failed (a shape the file cannot compute)."""
     try:
         import onnxruntime
     except ImportError:
@@ -277,12 +272,12 @@ def _run_onnx(model: Any, network: Network) -> tuple[tuple[int, ...] | None, str
         kinds = {"tensor(float)": numpy.float32, "tensor(double)": numpy.float64}
         x = numpy.zeros(network.input.shape, dtype=kinds.get(given.type, numpy.float32))
         out = session.run(None, {given.name: x})[0]
-    except Exception as error:
+    except Exception as error:  # the file does not compute at the costed shape: a finding
         reason = str(error).strip().splitlines()
-        raise MobicostError(
-            f"ONNX Runtime cannot run the file at {network.input.text}: "
-            + (reason[0] if reason else type(error).__name__)
-        ) from None
+        return (), (
+            f"ONNX Runtime {onnxruntime.__version__} cannot run the file at "
+            f"{network.input.text}: " + (reason[0] if reason else type(error).__name__)
+        )
     return tuple(int(d) for d in out.shape), f"ONNX Runtime {onnxruntime.__version__}"
 
 

@@ -401,7 +401,7 @@ def model_verification_report(verification: ModelVerification) -> Report:
         for check in verification.checks
     )
     if verification.output_shape is not None:
-        shape = "x".join(map(str, verification.output_shape))
+        shape = "x".join(map(str, verification.output_shape)) or "failed"
         expected = "x".join(map(str, verification.expected_shape))
         same = verification.output_shape == verification.expected_shape
         rows += (
