@@ -97,6 +97,7 @@ def layer_report(network: Network, workload: Workload | None = None) -> Report:
         network.records(), network.layers, memory.layers, memory.live, strict=True
     ):
         record[f"{unit}_share"] = record.pop("share")
+        record["filter_shape"] = record.get("filter_shape") or None  # none: empty in every format
         record["ops"] = conv.ops(layer.cost)
         record.update(
             {
