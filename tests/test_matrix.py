@@ -64,6 +64,7 @@ BASES: dict[str, list[tuple[list[str], set[str]]]] = {
         ([], set()),
         (["mobilenet-v3-small", "--res", "96"], set()),
         (TINY, {"--rounding"}),
+        ([*TINY, "--depth", "1"], {"*"}),  # its layers by module: every format
     ],
     "sweep": [
         ([], set()),
