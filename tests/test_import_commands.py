@@ -142,6 +142,9 @@ def test_compare_puts_an_imported_model_beside_built_ins(run, tiny):
     assert after["rows"][0]["params"] == v1["params"]  # the paper's: no bias, no batch norm
     flops = run.json("compare", tiny, "--input", "3x6x6", "--unit", "flops")
     assert flops["rows"][0]["flops"] == 2 * macs(6)
+    text = " ".join(run("compare", tiny, "resnet-18", "--input", "3x6x6").stdout.split())
+    assert "tiny.py:build-6: MACs as torch.utils.flop_counter counts them" in text  # its own
+    assert "tiny.py:build-6: Params: the model's own" in text
 
 
 def test_compare_input_is_for_imported_models(run):

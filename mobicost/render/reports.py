@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.check import Claim
 from ..analysis.compare import LayerComparison, ModelRow
@@ -236,7 +236,7 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
         f"Ratio: each model's {conventions.unit_header} relative to {rows[0].network.name}.",
         "Published columns: as printed for the same configuration (`mobicost check` judges "
         "each count against the exact one).",
-        *shared_notes([(row.network.name, row.network.convention_notes()) for row in rows]),
+        *shared_notes([(row.network.name, _model_notes(row.network)) for row in rows]),
     )
     return Report(
         "Whole networks compared",
@@ -371,6 +371,15 @@ def verification_report(verification: Verification) -> Report:
         meta=network_meta(net),
         context=network_context(net),
     )
+
+
+def _model_notes(network: Any) -> tuple[str, ...]:
+    """A compared network's conventions in words, after what an imported model's counts follow
+    (torch's counter, its own parameters: from its notes; none for a built-in)."""
+    from ..frontends.imported import MACS_NOTE, PARAMS_NOTE
+
+    own = tuple(note for note in network.spec.notes if note in (MACS_NOTE, PARAMS_NOTE))
+    return (*own, *network.convention_notes())
 
 
 def model_verification_report(verification: ModelVerification) -> Report:
