@@ -287,5 +287,12 @@ def test_a_text_encoder_on_token_ids(run):
     assert "expected positive whole numbers" in run.error(
         "table", "examples/models/tiny_bert.py:build", "--input", "tokens:"
     )
+    for command in (["verify"], ["profile"], ["export", "-o", "out.onnx"]):  # on an image
+        line = run.error(*command, "examples/models/tiny_bert.py:build", "--input", "tokens:64")
+        assert "token ids (--input tokens:64) work with table" in line
+    compared = run.json(
+        "compare", "examples/models/tiny_bert.py:build", "mobilenet-v1", "--input", "tokens:64"
+    )
+    assert compared["rows"][0]["macs"] == net.total.macs
     with pytest.raises(MobicostError, match="token ids need their shape"):
         load_model("examples/models/tiny_bert.py:build", tokens=True)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 from collections.abc import Iterator
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, get_args
 
 import click
@@ -27,28 +29,72 @@ from mobicost.nets.spec import ROUNDING_NOTES, ROUNDINGS
 from mobicost.render import formats as render
 from mobicost.render.formats import ASCII_SYMBOLS, Report, Shown, records, to_frame
 
+#: a tiny PyTorch model (convolution, batch norm, a residual add, pooling, a classifier), the
+#: FILE.py:CALLABLE form of an imported model, for every command that takes a network: written
+#: to the same temporary path at every collection, so that the cases' names do not change
+TINY_SOURCE = """
+import torch
+
+class Tiny(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(8)
+        self.pointwise = torch.nn.Conv2d(8, 8, 1)
+        self.fc = torch.nn.Linear(8, 10)
+
+    def forward(self, x):
+        y = torch.relu(self.bn(self.conv(x)))
+        return self.fc((y + self.pointwise(y)).mean((2, 3)))
+
+def build():
+    return Tiny()
+"""
+TINY_PATH = Path(tempfile.gettempdir()) / "mobicost-test-matrix" / "tiny.py"
+TINY_PATH.parent.mkdir(exist_ok=True)
+if not TINY_PATH.exists() or TINY_PATH.read_text() != TINY_SOURCE:
+    TINY_PATH.write_text(TINY_SOURCE)
+TINY = [f"{TINY_PATH}:build", "--input", "3x8x8"]
+
 #: a valid invocation of each command to vary (small networks, so that verify runs in a blink),
-#: with the options that select another mode of it and so are not varied on top of it
+#: with the options that select another mode of it and so are not varied on top of it (an
+#: imported model has no channels to round: --rounding is refused for it)
 BASES: dict[str, list[tuple[list[str], set[str]]]] = {
-    "table": [([], set()), (["mobilenet-v3-small", "--res", "96"], set())],
-    "sweep": [([], set()), (["shufflenet-v1", "--groups", "8", "--res", "128"], set())],
+    "table": [
+        ([], set()),
+        (["mobilenet-v3-small", "--res", "96"], set()),
+        (TINY, {"--rounding"}),
+        ([*TINY, "--depth", "1"], {"*"}),  # its layers by module: every format
+    ],
+    "sweep": [
+        ([], set()),
+        (["shufflenet-v1", "--groups", "8", "--res", "128"], set()),
+        ([*TINY, "--res", "6,8"], {"--rounding"}),
+    ],
     "compare": [
         (["--models"], set()),
         # a layer has no channels to round: --rounding is for --models
         (["--k", "3", "--m", "8", "--n", "16", "--size", "8", "--groups", "2"], {"--rounding"}),
+        ([*TINY, "mobilenet-v1@0.25:32"], set()),
     ],
-    "check": [([], set())],
+    "check": [([], set())],  # an imported model publishes nothing: refused (test_import_commands)
     "verify": [
         (["--alpha", "0.25", "--res", "32"], set()),
         (["mobilenet-v3-small", "--res", "32"], {"*"}),  # a graph in PyTorch: every format
+        (TINY, {"*"}),  # the user's own module under FlopCounterMode
     ],
     "nets": [([], set())],
-    "latency": [([], set()), (["resnet-18", "--device", "cpu", "--batch", "8"], {"*"})],
+    "latency": [
+        ([], set()),
+        (["resnet-18", "--device", "cpu", "--batch", "8"], {"*"}),
+        (TINY, {"--rounding"}),
+    ],
     # measured, not costed: one repeat on a tiny net, every format (calibrate measures the
     # machine for seconds: tests/test_profile_cli.py runs it on small sizes)
     "profile": [
         (["--alpha", "0.25", "--res", "32", "--repeats", "1", "--device", "cpu"], {"*"}),
         (["mobilenet-v2", "--res", "32", "--repeats", "2", "--runtime", "onnxruntime"], {"*"}),
+        ([*TINY, "--repeats", "1", "--device", "cpu"], {"*"}),  # the user's module, op by op
     ],
     "calibrate": [],
     # writes a binary file, not a report: tests/test_export.py

@@ -23,15 +23,17 @@ from typing import Any, Literal
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from ..exact import decimal_text, exact_number
-from ..nets.grid import Impossible, cost_grid
-from ..nets.memory import Workload
-from ..nets.network import build, conventions_for
+from ..nets.grid import Grid, Impossible, cost_grid
+from ..nets.memory import Workload, network_memory
+from ..nets.network import Network, build, conventions_for
 from ..nets.spec import Spec, typed
 
 SortKey = Literal["macs", "params", "alpha", "resolution", "top1"]
 SORT_KEYS: tuple[SortKey, ...] = ("macs", "params", "alpha", "resolution", "top1")
 #: the most configurations one sweep evaluates
 MAX_CONFIGURATIONS = 10**7
+#: the most resolutions one sweep of an imported model reads (each is the model run again)
+MAX_MODEL_RESOLUTIONS = 64
 #: the alpha and resolution lists of the MobileNet paper's Tables 6 and 7 and the TF-Slim table
 PAPER_ALPHAS = (Fraction(1), Fraction(3, 4), Fraction(1, 2), Fraction(1, 4))
 PAPER_RESOLUTIONS = (224, 192, 160, 128)
@@ -110,6 +112,7 @@ class Sweep:
     pareto_axis: str | None = None  #: what --pareto traded cost against
     impossible: tuple[Impossible, ...] = ()  #: widths and resolutions that cannot be built
     skipped: int = 0  #: configurations left out for them
+    notes: tuple[str, ...] = ()  #: what an imported model's counts follow (its spec's notes)
 
     @property
     def skipped_text(self) -> str | None:
@@ -332,7 +335,6 @@ def sweep(
     and ``max_weights`` the weights' bytes, under ``workload`` (batch 1, fp32 by default).
     ``progress(done, total)`` follows the widths.
     """
-    import numpy
 
     if isinstance(network, str):
         from ..nets.library import resolve
@@ -375,10 +377,138 @@ def sweep(
         workload=workload,
         progress=progress,
     )
+    reference = build(
+        spec,
+        alpha=spec.default_alpha,
+        rounding=rounding,
+        options=dict(chosen),
+        conventions=conventions,
+    )
+    return _selected(
+        grid,
+        reference,
+        rounding=rounding or (spec.width.rounding if spec.width else "floor"),
+        options=chosen,
+        workload=workload,
+        asked=count,
+        max_macs=max_macs,
+        max_flops=max_flops,
+        max_params=max_params,
+        max_memory=max_memory,
+        max_weights=max_weights,
+        pareto=pareto,
+        sort=sort,
+        top=top,
+    )
+
+
+def sweep_model(
+    load: Callable[[int | None], Network],
+    resolutions: Sequence[int] | None = None,
+    *,
+    workload: Workload | None = None,
+    max_macs: Fraction | int | None = None,
+    max_flops: Fraction | int | None = None,
+    max_params: Fraction | int | None = None,
+    max_memory: Fraction | int | None = None,
+    max_weights: Fraction | int | None = None,
+    pareto: bool = False,
+    sort: SortKey | None = None,
+    top: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Sweep:
+    """A sweep over the resolutions of a model that is not a spec (an imported one): ``load(r)``
+    reads it again at resolution ``r`` (``load(None)``: at its own input, the reference), so each
+    resolution is costed as the model itself computes at that size. Width is no knob of such a
+    model: one alpha, 1. A resolution the model rejects (``load`` raises a
+    :class:`MobicostError`) is skipped and said, as a spec's impossible ones are. Resolutions
+    default as :func:`sweep`'s do; budgets, ``pareto``, ``sort`` and ``top`` are its own."""
+    import numpy
+
+    reference = load(None)
+    spec = reference.spec
+    workload = workload or Workload()
+    if resolutions is None:
+        resolutions = PAPER_RESOLUTIONS if spec.resolution == 224 else (spec.resolution,)
+    resolutions = tuple(dict.fromkeys(resolutions))
+    if not resolutions:
+        raise MobicostError("a sweep needs at least one resolution")
+    if len(resolutions) > MAX_MODEL_RESOLUTIONS:
+        raise MobicostError(
+            f"{len(resolutions):,} resolutions of an imported model is more than one sweep "
+            f"reads ({MAX_MODEL_RESOLUTIONS}: each is the model run again); narrow the list"
+        )
+    costed: dict[int, Network] = {}
+    impossible = []
+    for done, resolution in enumerate(resolutions, 1):
+        try:
+            costed[resolution] = load(resolution)
+        except MobicostError as error:
+            impossible.append(Impossible("resolution", resolution, str(error)))
+        if progress is not None:
+            progress(done, len(resolutions))
+    kept = tuple(costed)
+    values = {
+        key: numpy.asarray([[figure(net) for net in costed.values()]], dtype=object).reshape(
+            1, len(kept)
+        )
+        for key, figure in (
+            ("macs", lambda net: int(net.total.macs)),
+            ("adds", lambda net: int(net.total.adds)),
+            ("params", lambda net: net.params),
+            ("peak_bytes", lambda net: network_memory(net, workload).peak_bytes),
+        )
+    }
+    if all(_largest(grid) < 2**59 for grid in values.values() if grid.size):
+        values = {key: grid.astype(numpy.int64) for key, grid in values.items()}
+    grid = Grid((Fraction(1),), kept, values, len(kept), tuple(impossible))
+    return _selected(
+        grid,
+        reference,
+        rounding=reference.rounding,
+        options=(),
+        workload=workload,
+        asked=len(resolutions),
+        notes=spec.notes,
+        max_macs=max_macs,
+        max_flops=max_flops,
+        max_params=max_params,
+        max_memory=max_memory,
+        max_weights=max_weights,
+        pareto=pareto,
+        sort=sort,
+        top=top,
+    )
+
+
+def _selected(
+    grid: Grid,
+    reference: Network,
+    *,
+    rounding: str,
+    options: tuple[tuple[str, str], ...],
+    workload: Workload,
+    asked: int,
+    max_macs: Fraction | int | None,
+    max_flops: Fraction | int | None,
+    max_params: Fraction | int | None,
+    max_memory: Fraction | int | None,
+    max_weights: Fraction | int | None,
+    pareto: bool,
+    sort: SortKey | None,
+    top: int | None,
+    notes: tuple[str, ...] = (),
+) -> Sweep:
+    """The configurations of ``grid`` within the budgets (and on the Pareto front), sorted and
+    cut, each ratio relative to ``reference`` (under its conventions, the sweep's); ``asked``
+    configurations were asked for, those the grid lacks were impossible."""
+    import numpy
+
+    spec, conventions, chosen = reference.spec, reference.conventions, options
+    exact_alphas, resolutions = grid.alphas, grid.resolutions  # the possible ones
     macs_grid, adds_grid, params_grid, peak_grid = (
         grid.values[k] for k in ("macs", "adds", "params", "peak_bytes")
     )
-    exact_alphas, resolutions = grid.alphas, grid.resolutions  # the possible ones
 
     keep = numpy.ones(macs_grid.shape, dtype=bool)
     if max_macs is not None:
@@ -412,16 +542,9 @@ def sweep(
     if top is not None:
         rows, cols = rows[:top], cols[:top]
 
-    reference = build(
-        spec,
-        alpha=spec.default_alpha,
-        rounding=rounding,
-        options=dict(chosen),
-        conventions=conventions,
-    )
     return Sweep(
         spec,
-        rounding or (spec.width.rounding if spec.width else "floor"),
+        rounding,
         chosen,
         conventions,
         exact_alphas,
@@ -436,7 +559,8 @@ def sweep(
         reference.ops,
         axis,
         grid.impossible,
-        count - len(exact_alphas) * len(resolutions),
+        asked - len(exact_alphas) * len(resolutions),
+        notes,
     )
 
 

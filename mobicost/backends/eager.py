@@ -8,12 +8,28 @@ predicts from the result, without PyTorch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
+from typing import Any
 
 from ..analysis.calibration_nets import calibration_networks
 from ..analysis.kernels import KernelModel, Pass, Sample, fit_model, layer_kind
-from ..nets.timing import _count, measure_layers
+from ..errors import MobicostError
+from ..nets.timing import (
+    LayerTiming,
+    LayerTimings,
+    _count,
+    _cpu_threads,
+    _device,
+    _dtype,
+    _machine,
+    _median_iqr,
+    _positive,
+    _samples,
+    _synchronizer,
+    measure_layers,
+)
 
 
 def calibrate_kernels(
@@ -60,3 +76,85 @@ def _memory(layer: object) -> tuple[int, int]:
 
     figures = layer_memory(layer, Workload())  # type: ignore[arg-type]
     return figures.macs, figures.moved
+
+
+def measure_module(
+    module: Any,
+    input_shape: Sequence[int],
+    *,
+    name: str | None = None,
+    device: str = "cpu",
+    dtype: str = "fp32",
+    repeats: int = 7,
+    warmup: int = 1,
+    min_time: float = 0.02,
+    threads: int | None = None,
+) -> LayerTimings:
+    """Time a user's own ``torch.nn.Module`` in PyTorch eager, layer by layer, on a batch of
+    one of ``input_shape``: each layer of its costed graph
+    (:func:`~mobicost.frontends.torch.traced`) is one ATen operation, timed as it ran (its own
+    arguments, moved to ``device`` and ``dtype``) until one measurement lasts ``min_time``
+    seconds, ``repeats`` times; a layer that is a parameter runs nothing (0 s). The whole
+    forward pass of the module itself is timed the same way."""
+    from ..frontends.torch import traced
+    from ..nets.pytorch import check_runnable, require_torch
+
+    torch = require_torch()
+    _count("repeats", repeats)
+    _count("warmup", warmup, 0)
+    _count("threads", threads)
+    _positive("min_time", min_time)
+    kind = _dtype(dtype, torch)
+    chosen = _device(device, torch)
+    sync = _synchronizer(chosen, torch)
+    network, calls = traced(module, input_shape, name=name)
+    check_runnable(network)
+    from torch.utils._pytree import tree_map
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return value.to(chosen, kind) if value.is_floating_point() else value.to(chosen)
+        return value
+
+    training = module.training
+    timings = []
+    try:
+        with torch.inference_mode(), _cpu_threads(torch, threads):
+            machine = _machine(chosen, torch)
+            model = module.eval().to(device=chosen, dtype=kind)
+            x = torch.randn((1, *input_shape), device=chosen, dtype=kind)
+            for _ in range(warmup):
+                model(x)
+            for layer in network.layers:
+                if layer.name not in calls:
+                    timings.append(LayerTiming(layer, 0.0, 0.0, 0, (0.0,) * repeats))
+                    continue
+                func, args, kwargs = calls.pop(layer.name)
+                args, kwargs = tree_map(moved, (args, kwargs))
+                count, samples = _samples(partial(func, *args, **kwargs), sync, repeats, min_time)
+                median, spread = _median_iqr(samples)
+                timings.append(LayerTiming(layer, median, spread, count, samples))
+            _, whole_samples = _samples(lambda: model(x), sync, repeats, min_time)
+    except RuntimeError as error:  # a data type without kernels here; out of memory
+        raise MobicostError(
+            f"PyTorch cannot run {network.name} in {dtype} on {chosen}: {error}"
+        ) from None
+    finally:
+        module.train(training)
+    whole, whole_spread = _median_iqr(whole_samples)
+    method = (
+        f"each layer's ATen operation, called on its own arguments as the model ran it, median "
+        f"seconds per call over {repeats} repeats of at least {min_time * 1e3:g} ms"
+    )
+    return LayerTimings(
+        network,
+        tuple(timings),
+        whole,
+        whole_spread,
+        machine,
+        dtype,
+        1,
+        repeats,
+        min_time,
+        method,
+    )

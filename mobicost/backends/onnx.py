@@ -31,6 +31,7 @@ spec has it (whether or not the conventions count its parameters).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -335,3 +336,46 @@ def _averaging(numpy: Any, size: int, out: int) -> Any:
         start, end = (i * size) // out, -(-((i + 1) * size) // out)
         matrix[i, start:end] = float(Fraction(1, end - start))
     return matrix
+
+
+#: the operator set a user's own module is exported at: the TorchScript exporter's
+MODULE_OPSET = 17
+
+
+def export_module(module: Any, input_shape: Sequence[int], path: str, *, batch: int = 1) -> int:
+    """Write a user's own ``torch.nn.Module`` to ``path`` as ONNX, its own weights, with
+    ``torch.onnx.export``'s TorchScript exporter (opset :data:`MODULE_OPSET`), as
+    :func:`~mobicost.frontends.torch.from_torch` traced it (eval mode, no fused attention), on
+    a fixed batch of ``batch`` inputs of ``input_shape``; atomically (never a partial file).
+    Its size in bytes. A module the exporter cannot write is a one-line
+    :class:`MobicostError`."""
+    import io
+    import warnings
+    from contextlib import redirect_stdout
+
+    from ..frontends.torch import _inference
+    from ..nets.pytorch import require_torch
+    from ..render.formats import write_output
+
+    torch = require_torch()
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise MobicostError(f"batch {batch} is not a positive whole number")
+    buffer = io.BytesIO()
+    chatter = io.StringIO()  # the exporter prints its graph where it fails: the error says it
+    try:
+        with warnings.catch_warnings(), _inference(torch, module), redirect_stdout(chatter):
+            warnings.simplefilter("ignore")
+            x = torch.randn((batch, *input_shape), generator=torch.Generator().manual_seed(0))
+            torch.onnx.export(
+                module, (x,), buffer, opset_version=MODULE_OPSET, dynamo=False,
+                input_names=["input"], output_names=["output"],
+            )  # fmt: skip
+    except Exception as error:
+        reason = str(error).strip().splitlines()
+        raise MobicostError(
+            "torch.onnx.export cannot export the module: "
+            + (reason[0] if reason else type(error).__name__)
+        ) from None
+    data = buffer.getvalue()
+    write_output(path, data)
+    return len(data)

@@ -20,7 +20,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -211,6 +211,92 @@ def measure_layers(
     check_runnable(network, batch, "ONNX Runtime")
     model = to_onnx(network, batch=batch).SerializeToString()
     feed = {"input": _random_input(network, batch)}
+    names = {layer.name for layer in network.layers}
+    return _timed(
+        network,
+        model,
+        feed,
+        lambda node: layer_of(node, names),
+        batch=batch,
+        dtype=dtype,
+        repeats=repeats,
+        warmup=warmup,
+        min_time=min_time,
+        threads=threads,
+    )
+
+
+def measure_file(
+    path: str,
+    *,
+    input_shape: Sequence[int] | None = None,
+    repeats: int = 20,
+    warmup: int = 5,
+    min_time: float = 0.05,
+    threads: int | None = None,
+) -> LayerTimings:
+    """Run a user's own ONNX file in ONNX Runtime, as :func:`measure_layers` runs an exported
+    network: costed as :func:`~mobicost.frontends.onnx.from_onnx` reads it (at ``input_shape``,
+    a batch of one), each kernel the profiler times given to the layer its node made (a node's
+    name, or one ONNX Runtime made of it by fusion or rewriting: ``Conv_3_nchwc``)."""
+    from ..frontends.onnx import read_with_nodes
+
+    _count("repeats", repeats)
+    _count("warmup", warmup, 0)
+    _count("threads", threads)
+    _positive("min_time", min_time)
+    onnx = require_onnx()
+    model = onnx.load(path)
+    network, layer_by_node = read_with_nodes(path, model, input_shape=input_shape)
+    check_runnable(network, 1, "ONNX Runtime")
+    stored = {t.name for t in model.graph.initializer}
+    first = next(i for i in model.graph.input if i.name not in stored)
+    for output in model.graph.output:  # inferred again by the runtime at the costed shape
+        for dim in output.type.tensor_type.shape.dim:
+            dim.Clear()
+    del model.graph.value_info[:]
+    feed = {first.name: _random_input(network, 1)}
+
+    def owner(node: str) -> str | None:
+        candidate = node
+        while candidate:
+            if candidate in layer_by_node:
+                return layer_by_node[candidate]
+            head, underscore, _ = candidate.rpartition("_")
+            if not underscore:
+                return None
+            candidate = head
+        return None
+
+    return _timed(
+        network,
+        model.SerializeToString(),
+        feed,
+        owner,
+        batch=1,
+        dtype="fp32",
+        repeats=repeats,
+        warmup=warmup,
+        min_time=min_time,
+        threads=threads,
+    )
+
+
+def _timed(
+    network: Network,
+    model: bytes,
+    feed: dict[str, Any],
+    owner: Callable[[str], str | None],
+    *,
+    batch: int,
+    dtype: str,
+    repeats: int,
+    warmup: int,
+    min_time: float,
+    threads: int | None,
+) -> LayerTimings:
+    """The whole pass and each layer's kernels (``owner`` names a kernel's layer, or None for
+    a kernel of the runtime's own), timed as :func:`measure_layers` says."""
     whole_samples = _whole(model, feed, threads, warmup, repeats, min_time)
     runs, elapsed = _profiled(model, feed, threads, warmup, repeats)
     names = {layer.name for layer in network.layers}
@@ -218,11 +304,11 @@ def measure_layers(
     other = [0.0] * repeats
     for index, run in enumerate(runs):
         for node, microseconds in run.items():
-            owner = layer_of(node, names)
-            if owner is None:
+            found = owner(node)
+            if found is None or found not in per_layer:
                 other[index] += microseconds * 1e-6
             else:
-                per_layer[owner][index] += microseconds * 1e-6
+                per_layer[found][index] += microseconds * 1e-6
     timings = []
     for layer in network.layers:
         samples = tuple(per_layer[layer.name])

@@ -6,8 +6,9 @@ import sys
 
 import click
 
+from ..errors import MobicostError
 from ..render.formats import Format
-from .common import CONTEXT, NETWORK, NetworkRef, emit, format_options
+from .common import CONTEXT, NETWORK, ImportedRef, NetworkRef, emit, format_options
 from .params import POSITIVE_INT
 
 SOURCES = ("paper", "slim", "library", "all")
@@ -69,6 +70,11 @@ def check(
         if source != "all":
             raise click.UsageError("give NETWORKs or --source, not both")
         for ref in networks:
+            if isinstance(ref, ImportedRef):
+                raise MobicostError(
+                    f"{ref.text}: check judges the figures a spec publishes ([[published]]); an "
+                    "imported model has none: 'mobicost verify' checks its counts"
+                )
             claims += checking.spec_claims(ref.spec)
     else:
         if source in ("paper", "all"):

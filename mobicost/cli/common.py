@@ -342,9 +342,11 @@ class ImportedRef(NetworkRef):
 
     @property
     def spec(self) -> Any:
+        """A spec file's or a built-in's table, which an imported model has not: a command that
+        reads one (its width table, its published figures) says so in one line."""
         raise MobicostError(
-            f"{self.text}: an imported model works with table, latency, plot and spec for now, "
-            "not with this command"
+            f"{self.text}: this command reads a built-in's or a spec file's own table, which "
+            "an imported model has not"
         )
 
 
@@ -515,6 +517,16 @@ def network_options(command: Any) -> Any:
             "max(floor, 8) (TF-Slim); div8 = nearest multiple of 8 (MobileNet v2/v3, timm). "
             "[default: the net's]",
         ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return import_options(command)
+
+
+def import_options(command: Any) -> Any:
+    """--input and --strict: what an imported model (FILE.onnx, FILE.py:CALLABLE,
+    torchvision:NAME, timm:NAME) is read on, and whether what is not costed fails."""
+    options = [
         click.option(
             "--input",
             "input_shape",
@@ -532,6 +544,32 @@ def network_options(command: Any) -> Any:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def input_shape_of(options: Mapping[str, Any], tokens: bool = False) -> tuple[int, ...] | None:
+    """The --input shape given, parsed, or None; token ids (``tokens:128``) only where the
+    command reads them (``tokens``: it asks :func:`tokens_of`), else a one-line error."""
+    from ..frontends.models import parse_input
+
+    text = options.get("input_shape")
+    if not text:
+        return None
+    shape, ids = parse_input(text)
+    if ids and not tokens:
+        command = click.get_current_context().info_name
+        raise click.UsageError(
+            f"{command} runs a model on an image or features; token ids (--input {text}) "
+            "work with table, compare, sweep, latency and plot"
+        )
+    return shape
+
+
+def tokens_of(options: Mapping[str, Any]) -> bool:
+    """Whether --input gives token ids (``tokens:128``)."""
+    from ..frontends.models import parse_input
+
+    text = options.get("input_shape")
+    return parse_input(text)[1] if text else False
 
 
 def convention_options(command: Any) -> Any:
@@ -685,26 +723,47 @@ def imported(
 ) -> Any:
     """An imported model on its --input at --res; --strict refuses one with operations that
     are not costed."""
-    from ..frontends import not_costed
-    from ..frontends.models import load_model, parse_input
+    from ..frontends.models import load_model
 
-    command = click.get_current_context().info_name
-    if command in ("verify", "profile"):
-        raise MobicostError(
-            f"{ref.text}: {command} rebuilds a built-in or spec network in PyTorch; an "
-            "imported model is PyTorch's or ONNX's already (table, latency and plot take it)"
-        )
+    no_knobs(ref, alpha, rho, rounding, extra)
+    net = load_model(
+        ref.text,
+        input_shape=input_shape_of(options, tokens=True),
+        resolution=resolution,
+        tokens=tokens_of(options),
+    )
+    return imported_checked(net, options)
+
+
+def no_knobs(
+    ref: ImportedRef,
+    alpha: Fraction | None,
+    rho: Fraction | None,
+    rounding: str | None,
+    extra: Sequence[str],
+) -> None:
+    """Refuse what an imported model has not: a width, a resolution multiplier, a rounding
+    and options of its own."""
     for given, what in ((alpha, "--alpha"), (rho, "--rho"), (rounding, "--rounding")):
         if given is not None:
             raise click.UsageError(f"{what} applies to built-in networks, not to {ref.text}")
     if extra:
         raise click.UsageError(f"unexpected argument {extra[0]!r}")
-    text = options.get("input_shape")
-    shape, tokens = parse_input(text) if text else (None, False)
-    net = load_model(ref.text, input_shape=shape, resolution=resolution, tokens=tokens)
+
+
+def imported_checked(net: Any, options: Mapping[str, Any]) -> Any:
+    """An imported model in the --unit asked (its other conventions are its own: its
+    parameters are the model's); --strict refuses one with operations that are not costed."""
+    from dataclasses import replace
+
+    from ..frontends import not_costed
+
     missing = not_costed(net)
     if options.get("strict") and missing:
         raise MobicostError(f"not costed (--strict): {'; '.join(missing)}")
+    unit = options.get("unit")
+    if unit is not None and unit != net.conventions.unit:
+        net = replace(net, conventions=replace(net.conventions, unit=unit))
     return net
 
 

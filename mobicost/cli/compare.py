@@ -11,15 +11,21 @@ from ..cost.rules import Padding
 from ..nets.spec import ROUNDINGS
 from ..render.formats import Format
 from .common import (
+    CONVENTION_KEYS,
     NETWORK,
+    ImportedRef,
     NetworkCommand,
     NetworkRef,
     convention_options,
     conventions_of,
     emit,
     format_options,
+    import_options,
+    imported_checked,
+    input_shape_of,
     layer_options,
     parse_options,
+    tokens_of,
 )
 from .params import POSITIVE_EXACT, POSITIVE_INT
 
@@ -30,11 +36,13 @@ Examples:
   mobicost compare --models                            MobileNet vs Conv, Shallow, 0.75
   mobicost compare --models 0.5-MobileNet-160 MobileNet_v1_0.25_224 --alpha 0.75 --res 192
   mobicost compare --models mobilenet-v1 mobilenet-v2@0.75 shufflenet-v2@0.5:160 resnet-50
+  mobicost compare torchvision:resnet50 mobilenet-v2   an imported model beside a built-in
 
 \b
-A network is NAME, NAME@ALPHA, NAME:RES or NAME@ALPHA:RES (or a spec file). All are
+A network is NAME, NAME@ALPHA, NAME:RES or NAME@ALPHA:RES (or a spec file), or an imported
+model: FILE.onnx, FILE.py:CALLABLE, torchvision:NAME or timm:NAME (on --input). All are
 counted under one set of conventions: the first network's own, with any option here in
-its place.
+its place; an imported model's parameters are its own (--unit applies to it).
 """
 
 #: the MobileNet paper's Tables 4 and 5: MobileNet against Conv, Shallow and 0.75 MobileNet
@@ -69,6 +77,7 @@ PAPER_SET = ("mobilenet-v1", "conv-mobilenet", "shallow-mobilenet", "mobilenet-v
     default=None,
     help="Models: channels after alpha (see 'mobicost table --help').  [default: each net's]",
 )
+@import_options
 @convention_options
 @format_options
 @click.pass_context
@@ -101,7 +110,6 @@ def compare(
     bias with --bias all; the other convention options apply to networks.
     """
     from ..analysis.compare import compare_layer, compare_models
-    from ..nets.network import build
     from ..render.reports import layer_comparison_report, model_comparison_report
 
     shape = {"--k": kernel, "--m": m, "--n": n, "--size": size}
@@ -117,30 +125,13 @@ def compare(
             refs[-1].alpha, refs[-1].resolution = alpha, resolution
         if not refs:
             refs = [NETWORK.convert(name, None, ctx) for name in PAPER_SET]
-        extra = list(ctx.args) + (["--groups", str(groups)] if groups is not None else [])
-        if groups is not None and not any("groups" in ref.spec.options for ref in refs):
-            raise click.UsageError("--groups with --models sets a network's groups; none has them")
-        conventions = conventions_of(refs[0].spec, options)
-        offered = {k: v for ref in refs for k, v in ref.spec.options.items()}
-        owners = ", ".join(dict.fromkeys(ref.spec.name for ref in refs))
-        chosen = parse_options(offered, owners, extra)
-        networks = []
-        for ref in refs:
-            own = {k: v for k, v in chosen.items() if k in ref.spec.options}
-            networks.append(
-                build(
-                    ref.spec,
-                    alpha=ref.alpha if ref.alpha is not None else ref.spec.default_alpha,
-                    resolution=ref.resolution,
-                    rounding=rounding,
-                    options=own,
-                    conventions=conventions,
-                )
-            )
+        networks = _networks(refs, rounding, groups, list(ctx.args), options)
         emit(model_comparison_report(compare_models(networks)), fmt, output)
         return
     if ctx.args:
         raise click.UsageError(f"unexpected argument {ctx.args[0]!r}")
+    if options.get("input_shape"):
+        raise click.UsageError("--input is for an imported model: use it with --models")
     if rounding is not None:
         raise click.UsageError("--rounding rounds a network's channels: use it with --models")
     missing = [name for name, value in shape.items() if value is None]
@@ -166,3 +157,55 @@ def compare(
         **{name: value for name, value in (("alpha", alpha), ("rho", rho)) if value is not None},
     )
     emit(layer_comparison_report(comparison, bias=layer_bias), fmt, output)
+
+
+def _networks(
+    refs: list[NetworkRef],
+    rounding: str | None,
+    groups: int | None,
+    extra: list[str],
+    options: dict[str, Any],
+) -> list[Any]:
+    """The networks named, built-ins and spec files built under the first network's
+    conventions (an imported one's, less its classes, where it comes first), imported models
+    read on --input."""
+    from ..frontends.models import load_model
+    from ..nets.network import build, conventions_for
+
+    if options.get("input_shape") and not any(isinstance(r, ImportedRef) for r in refs):
+        raise click.UsageError("--input is for an imported model (FILE.onnx, FILE.py:CALLABLE...)")
+    shape, tokens = input_shape_of(options, tokens=True), tokens_of(options)
+    loaded = {
+        i: imported_checked(load_model(ref.text, input_shape=shape, tokens=tokens), options)
+        for i, ref in enumerate(refs)
+        if isinstance(ref, ImportedRef)
+    }
+    specs = [ref for ref in refs if not isinstance(ref, ImportedRef)]
+    extra += ["--groups", str(groups)] if groups is not None else []
+    if groups is not None and not any("groups" in ref.spec.options for ref in specs):
+        raise click.UsageError("--groups with --models sets a network's groups; none has them")
+    offered = {k: v for ref in specs for k, v in ref.spec.options.items()}
+    owners = ", ".join(dict.fromkeys(ref.spec.name for ref in specs)) or "an imported model"
+    chosen = parse_options(offered, owners, extra)
+    if 0 in loaded:  # the imported model's conventions, each built-in with its own classes
+        own = loaded[0].conventions
+        given = {key: getattr(own, key) for key in CONVENTION_KEYS if key != "classes"}
+        given.update({k: v for k, v in options.items() if k in CONVENTION_KEYS and v is not None})
+    networks = []
+    for i, ref in enumerate(refs):
+        if i in loaded:
+            networks.append(loaded[i])
+            continue
+        networks.append(
+            build(
+                ref.spec,
+                alpha=ref.alpha if ref.alpha is not None else ref.spec.default_alpha,
+                resolution=ref.resolution,
+                rounding=rounding,
+                options={k: v for k, v in chosen.items() if k in ref.spec.options},
+                conventions=conventions_for(ref.spec, **given)
+                if 0 in loaded
+                else conventions_of(refs[0].spec, options),
+            )
+        )
+    return networks

@@ -19,6 +19,7 @@ from ..render.formats import STDOUT, check_writable
 from .common import (
     CONTEXT,
     NETWORK,
+    ImportedRef,
     NetworkCommand,
     NetworkRef,
     chosen_network,
@@ -26,8 +27,12 @@ from .common import (
     conventions_of,
     device_of,
     device_options,
+    import_options,
+    imported_checked,
+    input_shape_of,
     network_options,
     spec_options,
+    tokens_of,
     workload_of,
     workload_options,
 )
@@ -167,10 +172,12 @@ Examples:
   mobicost plot tradeoff mobilenet-v2@1.0:224 0.75-MobileNet-160 --y params -o two.png
   mobicost plot tradeoff mobilenet-v1 resnet-18 --x latency --device cpu -o time.png
   mobicost plot tradeoff --x memory --dtype int8 -o memory.png   peak activations, int8
+  mobicost plot tradeoff torchvision:resnet18 mobilenet-v2 --res 128:224:32 -o mine.png
 
 \b
 NETWORK is as 'mobicost table' takes it, any number of them (default: MobileNet v1). Each is
-swept over --alpha (nets with a width multiplier) and --res, unless its name fixes them.
+swept over --alpha (nets with a width multiplier) and --res, unless its name fixes them; an
+imported model (FILE.onnx, FILE.py:CALLABLE, torchvision:NAME) over --res alone.
 Top-1 is drawn where every network publishes some; otherwise cost against cost.
 """
 
@@ -229,6 +236,7 @@ Top-1 is drawn where every network publishes some; otherwise cost against cost.
     help=f"Name the points: all, none, or auto (all up to {plots.MAX_LABELS}, else the "
     "Pareto front's).",
 )
+@import_options
 @convention_options
 @workload_options
 @device_options
@@ -265,7 +273,9 @@ def tradeoff(
         raise click.UsageError(f"a network's own options ({' '.join(extra)}) need one network")
     plots.require_matplotlib()
     sweeps = [
-        sweep(
+        _imported_sweep(ref, resolutions, options, workload)
+        if isinstance(ref, ImportedRef)
+        else sweep(
             (ref.alpha,) if ref.alpha is not None else (alphas if ref.spec.width else None),
             (ref.resolution,) if ref.resolution is not None else resolutions,
             network=ref.spec,
@@ -279,6 +289,23 @@ def tradeoff(
     setting = plots.Setting(workload, device_of(options))
     data = plots.tradeoff(sweeps, x=x_axis, y=y_axis, source=source, setting=setting)
     _write(plots.tradeoff_figure(data, title=title, labels=labels), destination, dpi)
+
+
+def _imported_sweep(
+    ref: ImportedRef, resolutions: tuple[int, ...] | None, options: dict[str, Any], workload: Any
+) -> Any:
+    """An imported model's points: the model read again at each --res (width is no knob of
+    it, as of a built-in without a width multiplier: --alpha leaves it as it is)."""
+    from ..analysis.sweep import sweep_model
+    from ..frontends.models import model_loader
+
+    read = model_loader(
+        ref.text, input_shape=input_shape_of(options, tokens=True), tokens=tokens_of(options)
+    )
+    return sweep_model(
+        lambda resolution: imported_checked(read(resolution), options), resolutions,
+        workload=workload,
+    )  # fmt: skip
 
 
 _LAYERS_EPILOG = """\b

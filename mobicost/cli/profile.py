@@ -12,13 +12,17 @@ from ..render.formats import Format
 from .common import (
     CONTEXT,
     NETWORK,
+    ImportedRef,
     NetworkCommand,
     NetworkRef,
     chosen_network,
     convention_options,
     emit,
     format_options,
+    imported_checked,
+    input_shape_of,
     network_options,
+    no_knobs,
     workload_of,
     workload_options,
 )
@@ -179,6 +183,13 @@ def profile(
       mobicost profile --batch 8 --device local after mobicost calibrate
       mobicost profile mobilenet-v2 --on cuda --dtype bf16 --device h100
       mobicost profile mobilenet-v2 --runtime onnxruntime  as deployments run it
+      mobicost profile model.py:build          your own module, op by op, in PyTorch eager
+      mobicost profile model.onnx --runtime onnxruntime    your own ONNX file
+
+    \b
+    An imported model is timed as itself, at a batch of one: a PyTorch module (FILE.py:CALLABLE,
+    torchvision:NAME, timm:NAME) in PyTorch eager, each layer's ATen operation called on its own
+    arguments; an ONNX file in ONNX Runtime (--runtime onnxruntime).
     """
     from ..nets.pytorch import require_torch
     from ..nets.timing import default_device, measure_layers
@@ -187,6 +198,15 @@ def profile(
     workload = workload_of(options)
     if workload.weights != workload.activations:
         raise click.UsageError("profile runs one data type: give --dtype")
+    if isinstance(network, ImportedRef):
+        no_knobs(network, alpha, rho, rounding, ctx.args)
+        where = target or "cpu"
+        measured = _imported_timings(
+            network, resolution, runtime, where, repeats, threads, workload, options
+        )
+        prediction = _prediction(measured.network, workload, device, runtime, where)
+        emit(profile_report(measured, prediction), fmt, output)
+        return
     if runtime == "onnxruntime":
         from ..backends import ort
 
@@ -242,3 +262,66 @@ def _predictor(where: str) -> str:
     if profile_path().exists():
         return "local"
     return "cpu" if where == "cpu" else "h100"
+
+
+def _imported_timings(
+    ref: ImportedRef,
+    resolution: int | None,
+    runtime: str,
+    where: str,
+    repeats: int | None,
+    threads: int | None,
+    workload: Any,
+    options: dict[str, Any],
+) -> Any:
+    """An imported model timed as itself: a PyTorch module in PyTorch eager, an ONNX file in
+    ONNX Runtime; any other pairing is refused in one line naming what works."""
+    from ..frontends.models import is_onnx, load_module
+
+    if workload.batch != 1:
+        raise click.UsageError(
+            f"an imported model is timed as it was read, at a batch of one: drop --batch "
+            f"({ref.text})"
+        )
+    shape = input_shape_of(options)
+    if is_onnx(ref.text):
+        if runtime != "onnxruntime":
+            raise click.UsageError(
+                f"{ref.text} is an ONNX file: profile it with --runtime onnxruntime"
+            )
+        from ..backends import ort
+        from ..frontends.models import load_model
+
+        ort.require_onnxruntime()
+        if where != "cpu" or workload.activations != "fp32":
+            raise click.UsageError("--runtime onnxruntime runs the file on the CPU in fp32")
+        net = imported_checked(
+            load_model(ref.text, input_shape=shape, resolution=resolution), options
+        )
+        return ort.measure_file(
+            ref.text,
+            input_shape=(*net.input.shape[1:],),
+            repeats=repeats or 20,
+            threads=threads,
+        )
+    if runtime != "torch":
+        raise click.UsageError(
+            f"{ref.text} is a PyTorch model: profile it in PyTorch eager (--runtime torch), or "
+            "export it to ONNX yourself and profile the file with --runtime onnxruntime"
+        )
+    from ..backends.eager import measure_module
+    from ..nets.pytorch import require_torch
+
+    require_torch()
+    module, chosen, name = load_module(ref.text, input_shape=shape, resolution=resolution)
+    measured = measure_module(
+        module,
+        chosen,
+        name=name,
+        device=where,
+        dtype=workload.activations,
+        repeats=repeats or 7,
+        threads=threads,
+    )
+    imported_checked(measured.network, options)  # --strict
+    return measured

@@ -11,14 +11,19 @@ from ..render.formats import Format
 from .common import (
     HUMAN_ROWS,
     NETWORK,
+    ImportedRef,
     NetworkCommand,
     NetworkRef,
     convention_options,
     conventions_of,
     emit,
+    import_options,
+    imported_checked,
+    input_shape_of,
     progress,
     spec_options,
     table_format_options,
+    tokens_of,
     workload_of,
     workload_options,
 )
@@ -35,6 +40,7 @@ Examples:
   mobicost sweep shufflenet-v2 --res 96:224:32      its published widths at each resolution
   mobicost sweep --alpha 0.25:1.0:0.05 --res 96:224:32 --dtype int8 --max-memory 256KiB
                                                     fits a microcontroller's 256 KiB of SRAM
+  mobicost sweep torchvision:resnet50 --res 128:224:32   an imported model, read at each size
 """
 
 
@@ -94,6 +100,7 @@ Examples:
     help="Order: costs ascending; alpha, resolution and top-1 descending.",
 )
 @click.option("--top", type=POSITIVE_INT, help="Keep only the first N rows (after --sort).")
+@import_options
 @convention_options
 @workload_options
 @table_format_options
@@ -126,46 +133,104 @@ def sweep(
     top-1.
     """
     from ..analysis import sweep as sweeping
-    from ..nets.library import load
-    from ..render.reports import sweep_report
 
-    spec = network.spec if network is not None else load("mobilenet-v1")
-    if network is not None and (network.alpha is not None or network.resolution is not None):
-        raise click.UsageError("a sweep takes widths and resolutions from --alpha and --res")
     if resolutions is not None and rhos is not None:
         raise click.UsageError("--res and --rho both set the resolutions: give one")
-    if rhos is not None:
-        resolutions = tuple(dict.fromkeys(int(r * spec.resolution + Fraction(1, 2)) for r in rhos))
-        if min(resolutions) < 1:
-            raise click.UsageError("--rho leaves no input pixels")
-    budgets = [
-        f"{name} <= {int(value):,}" if value.denominator == 1 else f"{name} <= {value}"
-        for name, value in (
-            ("MACs", max_macs),
-            ("FLOPs", max_flops),
-            ("params", max_params),
-            ("peak activation bytes", max_memory),
-            ("weight bytes", max_weights),
+    budgets: dict[str, Any] = {
+        "max_macs": max_macs,
+        "max_flops": max_flops,
+        "max_params": max_params,
+        "max_memory": max_memory,
+        "max_weights": max_weights,
+    }
+    chosen: dict[str, Any] = {"pareto": pareto, "sort": sort, "top": top, "progress": progress()}
+    if isinstance(network, ImportedRef):
+        load, resolutions = _imported(
+            network, alphas, resolutions, rhos, rounding, ctx.args, options
         )
+        result = sweeping.sweep_model(
+            load, resolutions, workload=workload_of(options), **budgets, **chosen
+        )
+    else:
+        from ..nets.library import load
+
+        if options.get("input_shape"):
+            raise click.UsageError(
+                "--input is for an imported model (FILE.onnx, FILE.py:CALLABLE...)"
+            )
+        spec = network.spec if network is not None else load("mobilenet-v1")
+        if network is not None and (network.alpha is not None or network.resolution is not None):
+            raise click.UsageError("a sweep takes widths and resolutions from --alpha and --res")
+        if rhos is not None:
+            resolutions = tuple(
+                dict.fromkeys(int(r * spec.resolution + Fraction(1, 2)) for r in rhos)
+            )
+            if min(resolutions) < 1:
+                raise click.UsageError("--rho leaves no input pixels")
+        result = sweeping.sweep(
+            alphas,
+            resolutions,
+            network=spec,
+            rounding=rounding,
+            options=spec_options(spec, ctx.args),
+            conventions=conventions_of(spec, options),
+            workload=workload_of(options),
+            **budgets,
+            **chosen,
+        )
+    from ..render.reports import sweep_report
+
+    limit = HUMAN_ROWS if fmt in ("table", "markdown", "latex") else None
+    emit(sweep_report(result, limit=limit, budgets=_budget_words(budgets)), fmt, output)
+
+
+def _budget_words(budgets: dict[str, Fraction | None]) -> list[str]:
+    """The budgets given, as the report states them: ``MACs <= 300,000,000``."""
+    names = {
+        "max_macs": "MACs",
+        "max_flops": "FLOPs",
+        "max_params": "params",
+        "max_memory": "peak activation bytes",
+        "max_weights": "weight bytes",
+    }
+    return [
+        f"{names[key]} <= {int(value):,}" if value.denominator == 1 else f"{names[key]} <= {value}"
+        for key, value in budgets.items()
         if value is not None
     ]
-    result = sweeping.sweep(
-        alphas,
-        resolutions,
-        network=spec,
-        rounding=rounding,
-        options=spec_options(spec, ctx.args),
-        conventions=conventions_of(spec, options),
-        workload=workload_of(options),
-        max_macs=max_macs,
-        max_flops=max_flops,
-        max_params=max_params,
-        max_memory=max_memory,
-        max_weights=max_weights,
-        pareto=pareto,
-        sort=sort,
-        top=top,
-        progress=progress(),
+
+
+def _imported(
+    ref: ImportedRef,
+    alphas: tuple[Fraction, ...] | None,
+    resolutions: tuple[int, ...] | None,
+    rhos: tuple[Fraction, ...] | None,
+    rounding: str | None,
+    extra: list[str],
+    options: dict[str, Any],
+) -> tuple[Any, tuple[int, ...] | None]:
+    """An imported model's reader (resolution -> network) and the resolutions to read it at:
+    --res, or --rho of its own input. Width is no knob of it."""
+    from ..frontends.models import model_loader
+
+    if alphas is not None:
+        raise click.UsageError(
+            f"--alpha: width is not a knob of an imported model ({ref.text}); sweep --res"
+        )
+    if rounding is not None:
+        raise click.UsageError(f"--rounding rounds a built-in's channels, not {ref.text}'s")
+    if extra:
+        raise click.UsageError(f"unexpected argument {extra[0]!r}")
+    read = model_loader(
+        ref.text, input_shape=input_shape_of(options, tokens=True), tokens=tokens_of(options)
     )
-    limit = HUMAN_ROWS if fmt in ("table", "markdown", "latex") else None
-    emit(sweep_report(result, limit=limit, budgets=budgets), fmt, output)
+
+    def load(resolution: int | None) -> Any:
+        return imported_checked(read(resolution), options)
+
+    if rhos is not None:
+        own = load(None).resolution
+        resolutions = tuple(dict.fromkeys(int(r * own + Fraction(1, 2)) for r in rhos))
+        if min(resolutions) < 1:
+            raise click.UsageError("--rho leaves no input pixels")
+    return load, resolutions

@@ -10,6 +10,7 @@ import click
 from ..render.formats import Format
 from .common import (
     NETWORK,
+    ImportedRef,
     NetworkCommand,
     NetworkRef,
     chosen_network,
@@ -20,6 +21,7 @@ from .common import (
     workload_of,
     workload_options,
 )
+from .params import POSITIVE_INT
 
 _EPILOG = """\b
 Examples:
@@ -33,6 +35,8 @@ Examples:
   mobicost table my_net.toml                  a spec file ('mobicost spec NAME' for examples)
   mobicost table resnet-50 --unit flops -f csv -o resnet50.csv
   mobicost table --dtype int8 --batch 8       memory as seed 000's quantised MobileNet needs
+  mobicost table torchvision:vit_b_16         an imported model, its operations by module
+  mobicost table torchvision:vit_b_16 --depth 4    ... to another depth; --per-op: every op
 
 \b
 NETWORK is a built-in ('mobicost nets' lists them), MobileNet v1 by a published name, or
@@ -44,6 +48,20 @@ network's own (how its authors count); each option here overrides one.
 @click.command(epilog=_EPILOG, cls=NetworkCommand)
 @click.argument("network", required=False, type=NETWORK, metavar="[NETWORK]")
 @network_options
+@click.option(
+    "--depth",
+    type=POSITIVE_INT,
+    default=None,
+    help="An imported model's rows by the module that ran them, cut to N names (torchinfo's "
+    "depth)  [default: one row per operation up to 60 of them, else the deepest depth that "
+    "fits 60 rows].",
+)
+@click.option(
+    "--per-op",
+    is_flag=True,
+    default=False,
+    help="One row per operation of an imported model (a built-in's rows are its layers).",
+)
 @convention_options
 @workload_options
 @table_format_options
@@ -56,6 +74,8 @@ def table(
     resolution: int | None,
     rho: Fraction | None,
     rounding: str | None,
+    depth: int | None,
+    per_op: bool,
     fmt: Format,
     output: str | None,
     **options: Any,
@@ -63,8 +83,22 @@ def table(
     """A network layer by layer: shapes, MACs, parameters and shares, exact; the memory each
     layer moves and holds for a batch and data type; and the cost by layer type (the MobileNet
     paper's Table 2)."""
+    from ..analysis.modules import READABLE_ROWS, module_groups, readable_depth
     from ..render.tables import layer_report
 
     workload = workload_of(options)
+    if depth is not None and not isinstance(network, ImportedRef):
+        raise click.UsageError(
+            "--depth groups an imported model's operations by module; a built-in's rows are "
+            "its layers already"
+        )
+    if depth is not None and per_op:
+        raise click.UsageError("--per-op shows every operation, --depth groups them: give one")
     net = chosen_network(network, alpha, resolution, rho, rounding, ctx.args, options)
-    emit(layer_report(net, workload), fmt, output)
+    groups = None
+    if isinstance(network, ImportedRef) and not per_op:
+        if depth is not None:
+            groups = module_groups(net, depth)
+        elif len(net.layers) > READABLE_ROWS:
+            groups = module_groups(net, readable_depth(net))
+    emit(layer_report(net, workload, groups), fmt, output)

@@ -11,6 +11,7 @@ import click
 from ..render.formats import Format
 from .common import (
     NETWORK,
+    ImportedRef,
     NetworkCommand,
     NetworkRef,
     chosen_network,
@@ -18,7 +19,10 @@ from .common import (
     conventions_of,
     emit,
     format_options,
+    imported_checked,
+    input_shape_of,
     network_options,
+    no_knobs,
 )
 
 
@@ -113,17 +117,28 @@ def verify(
     is exit status 1 with the layer named. Needs the extra: pip install torch==2.13.0 (a CPU
     build) and pip install 'mobicost[torch]'.
 
+    An imported PyTorch model (FILE.py:CALLABLE, torchvision:NAME, timm:NAME) is checked on
+    the user's own module, module by module; an ONNX file by its initializers' element
+    counts and, with onnxruntime, by running it at the costed input. The notes say what was
+    proved.
+
     \b
     Examples:
       mobicost verify --alpha 0.5 --res 160
       mobicost verify MobileNet_v1_0.75_128 --bias fc --bn all
       mobicost verify shufflenet-v1 --groups 8
       mobicost verify my_net.toml
+      mobicost verify model.py:build --input 3x64x64
       mobicost verify --all
     """
     from ..nets.pytorch import require_torch, verify_all
     from ..render.reports import verification_report, verification_summary
 
+    if isinstance(network, ImportedRef) and not every:
+        _verify_imported(
+            network, alpha, resolution, rho, rounding, ctx.args, quiet, fmt, output, options
+        )
+        return
     require_torch()
     if every:
         given = (network, alpha, resolution, rho, rounding)
@@ -147,4 +162,54 @@ def verify(
             err=True,
         )
     if failures:
+        sys.exit(1)
+
+
+def _verify_imported(
+    ref: ImportedRef,
+    alpha: Fraction | None,
+    resolution: int | None,
+    rho: Fraction | None,
+    rounding: str | None,
+    extra: list[str],
+    quiet: bool,
+    fmt: Format,
+    output: str | None,
+    options: dict[str, Any],
+) -> None:
+    """verify on an imported model: against the user's module, or what an ONNX file shows."""
+    from ..frontends.models import is_onnx
+    from ..frontends.verify import verify_model
+    from ..render.reports import model_verification_report
+
+    no_knobs(ref, alpha, rho, rounding, extra)
+    if not is_onnx(ref.text):
+        from ..nets.pytorch import require_torch
+
+        require_torch()
+    result = verify_model(ref.text, input_shape=input_shape_of(options), resolution=resolution)
+    imported_checked(result.network, options)  # --strict
+    if not quiet or output is not None:
+        emit(model_verification_report(result), fmt, output)
+    for check in result.mismatches[:20]:
+        pairs = (
+            ("MACs", check.macs, check.measured_macs),
+            ("params", check.params, check.measured_params),
+        )
+        click.echo(
+            f"mismatch: {result.network.name}, {check.what}: "
+            + ", ".join(
+                f"{what} {ours:,} vs {theirs:,}" for what, ours, theirs in pairs if ours != theirs
+            ),
+            err=True,
+        )
+    if result.output_shape == ():
+        click.echo(f"mismatch: {result.network.name}: {result.ran}", err=True)
+    elif result.output_shape is not None and result.output_shape != result.expected_shape:
+        click.echo(
+            f"mismatch: {result.network.name}: output {result.expected_shape} (mobicost) vs "
+            f"{result.output_shape} ({result.ran})",
+            err=True,
+        )
+    if not result.ok:
         sys.exit(1)

@@ -7,7 +7,9 @@
 * :mod:`.imported`: what both share: the graph builder, the costed :class:`Network` an imported
   model becomes, and the operations it could not cost;
 * :mod:`.models`: the command line's ``FILE.onnx``, ``FILE.py:CALLABLE``, ``torchvision:NAME``
-  and ``timm:NAME``, and the rule that keeps them apart from a built-in's ``NAME@ALPHA:RES``.
+  and ``timm:NAME``, and the rule that keeps them apart from a built-in's ``NAME@ALPHA:RES``;
+* :mod:`.verify`: an imported model's counts checked against the model itself (the user's
+  module under ``FlopCounterMode``; an ONNX file's initializers and an ONNX Runtime run).
 
 The spec-file reader (:mod:`mobicost.nets.spec`) is the third front end; it joins this package
 once its split is done. This layer sits above :mod:`mobicost.nets` and below

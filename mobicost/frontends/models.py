@@ -19,7 +19,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import MobicostError
@@ -67,6 +67,12 @@ def parse_input(text: str) -> tuple[tuple[int, ...], bool]:
     return parse_shape(shape), True
 
 
+def is_onnx(text: str) -> bool:
+    """Whether a model argument names an ONNX file (else a PyTorch module: a Python file's
+    callable or a library's model)."""
+    return text.lower().endswith(".onnx")
+
+
 def load_model(
     text: str,
     *,
@@ -80,22 +86,49 @@ def load_model(
     ``input_shape`` (an ONNX file says its input's type itself)."""
     if tokens and not input_shape:
         raise MobicostError("token ids need their shape: --input tokens:128 (a sequence length)")
-    if text.lower().endswith(".onnx"):
+    if is_onnx(text):
         from .onnx import from_onnx
 
         shape = _resized(tuple(input_shape) if input_shape else None, resolution)
         return from_onnx(text, input_shape=shape)
+    module, shape, name = load_module(text, input_shape=input_shape, resolution=resolution)
+    from .torch import from_torch
+
+    return from_torch(module, shape, name=name, tokens=tokens)
+
+
+def load_module(
+    text: str,
+    *,
+    input_shape: Sequence[int] | None = None,
+    resolution: int | None = None,
+) -> tuple[Any, tuple[int, ...], str]:
+    """A PyTorch-sourced model (``FILE.py:CALLABLE``, ``torchvision:NAME``, ``timm:NAME``) as
+    the ``torch.nn.Module`` itself, the input shape it is costed on (as :func:`load_model`
+    chooses it) and its name: what ``verify`` and ``profile`` run."""
+    if is_onnx(text):
+        raise MobicostError(f"{text} is an ONNX file, not a PyTorch module")
     library, _, name = text.partition(":")
     if library in LIBRARIES:
         module, default = _library_model(library, name, resolution)
     else:
         module, default = _file_model(text), (3, 224, 224)
         name = text
-    from .torch import from_torch
-
     shape = _resized(tuple(input_shape) if input_shape else default, resolution)
     assert shape is not None
-    return from_torch(module, shape, name=name, tokens=tokens)
+    return module, shape, name
+
+
+def model_loader(
+    text: str, *, input_shape: Sequence[int] | None = None, tokens: bool = False
+) -> Callable[[int | None], Network]:
+    """``load(resolution)``: the model ``text`` names, read again at each resolution asked
+    (``None``: its own input), as :func:`mobicost.analysis.sweep.sweep_model` sweeps it."""
+
+    def load(resolution: int | None) -> Network:
+        return load_model(text, input_shape=input_shape, resolution=resolution, tokens=tokens)
+
+    return load
 
 
 def _resized(shape: tuple[int, ...] | None, resolution: int | None) -> tuple[int, ...] | None:

@@ -117,6 +117,24 @@ def from_torch(
     >>> net.total.macs, net.params  # doctest: +SKIP
     (194400, 224)
     """
+    return traced(module, input_shape, name=name, record=False, tokens=tokens)[0]
+
+
+#: one traced operation as it ran: the ATen function, its arguments and keyword arguments
+Call = tuple[Any, Any, Any]
+
+
+def traced(
+    module: Any,
+    input_shape: Sequence[int] = (3, 224, 224),
+    *,
+    name: str | None = None,
+    record: bool = True,
+    tokens: bool = False,
+) -> tuple[Network, dict[str, Call]]:
+    """:func:`from_torch`, and (with ``record``) each layer's operation as it ran, by layer
+    name, with its real arguments, kept alive: what ``mobicost profile`` times, operation by
+    operation, in PyTorch eager."""
     from ..nets.pytorch import require_torch
 
     torch = require_torch()
@@ -124,7 +142,7 @@ def from_torch(
         raise ModelError(f"expected a torch.nn.Module, got {type(module).__name__}")
     shape = _input_shape(input_shape)
     title = name or type(module).__name__
-    tracer = _Tracer(torch, module, tokens)
+    tracer = _Tracer(torch, module, record=record, tokens=tokens)
     graph = tracer.run(shape)
     notes = []
     if tracer.unused:
@@ -134,7 +152,7 @@ def from_torch(
             + ", ".join(tracer.unused)
             + "."
         )
-    return imported_network(
+    network = imported_network(
         graph,
         key=title,
         title=title,
@@ -143,6 +161,7 @@ def from_torch(
         notes=notes,
         classes=tracer.classes,
     )
+    return network, tracer.calls
 
 
 def _input_shape(shape: Sequence[int]) -> Shape:
@@ -173,8 +192,11 @@ def _inference(torch: Any, module: Any) -> Iterator[None]:
 class _Tracer:
     """Runs the module under a dispatch mode, turning operations into graph nodes."""
 
-    def __init__(self, torch: Any, module: Any, tokens: bool = False) -> None:
+    def __init__(
+        self, torch: Any, module: Any, *, record: bool = False, tokens: bool = False
+    ) -> None:
         self.torch = torch
+        self.keep_calls = record
         self.module = module
         self.tokens = tokens  #: the input is token ids (int64), not an image or features
         #: id of a live tensor the input reaches -> its node's name
@@ -192,6 +214,7 @@ class _Tracer:
             self.derived[id(p)] = frozenset({pname})
         self.buffers = {id(b): name for name, b in module.named_buffers()}
         self.builder: GraphBuilder | None = None
+        self.calls: dict[str, Call] = {}
         self.classes = 0
         self.tracker: Any = None
 
@@ -304,6 +327,8 @@ class _Tracer:
             chosen = ops.View(fn, shape) if several else op
             name = self.builder.add(base, f"aten.{fn}", chosen, [*names, *extra], shape, base)
             self._name(t, name)
+            if self.keep_calls and (not several or t is outputs[0]):
+                self.calls[name] = (func, args, kwargs)
 
     def _constant_node(self, tensor: Any) -> None:
         """A constant (a buffer, or a view of one) as a layer of no parameters."""

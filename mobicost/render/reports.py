@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.check import Claim
 from ..analysis.compare import LayerComparison, ModelRow
@@ -21,6 +22,9 @@ from ..nets.pytorch import Verification
 from ..nets.timing import Calibration, LayerTimings, decimal_string
 from .formats import Column, Report, Shown, shared_notes
 from .tables import network_context, network_meta
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..frontends.verify import ModelVerification
 
 
 def _unit_columns(conventions: Conventions) -> tuple[Column, ...]:
@@ -112,6 +116,7 @@ def sweep_report(result: Sweep, *, limit: int | None = None, budgets: Sequence[s
     )
     if result.spec.width is not None and result.spec.width.values is None:
         notes.append(f"Channels: '{result.rounding}' rounding.")
+    notes.extend(result.notes)
     notes.extend(conventions.notes(result.spec.head_words(conventions.classes)))
     notes.extend(result.workload.notes())
     return Report(
@@ -231,7 +236,7 @@ def model_comparison_report(rows: Sequence[ModelRow]) -> Report:
         f"Ratio: each model's {conventions.unit_header} relative to {rows[0].network.name}.",
         "Published columns: as printed for the same configuration (`mobicost check` judges "
         "each count against the exact one).",
-        *shared_notes([(row.network.name, row.network.convention_notes()) for row in rows]),
+        *shared_notes([(row.network.name, _model_notes(row.network)) for row in rows]),
     )
     return Report(
         "Whole networks compared",
@@ -363,6 +368,77 @@ def verification_report(verification: Verification) -> Report:
         rows,
         totals=totals,
         notes=(*VERIFY_NOTES, *model_notes(net)),
+        meta=network_meta(net),
+        context=network_context(net),
+    )
+
+
+def _model_notes(network: Any) -> tuple[str, ...]:
+    """A compared network's conventions in words, after what an imported model's counts follow
+    (torch's counter, its own parameters: from its notes; none for a built-in)."""
+    from ..frontends.imported import MACS_NOTE, PARAMS_NOTE
+
+    own = tuple(note for note in network.spec.notes if note in (MACS_NOTE, PARAMS_NOTE))
+    return (*own, *network.convention_notes())
+
+
+def model_verification_report(verification: ModelVerification) -> Report:
+    """An imported model against the model itself: module by module (a PyTorch module, under
+    its own FlopCounterMode and numel) or figure by figure (an ONNX file), with what was
+    proved in the notes."""
+    net = verification.network
+    torch = verification.source == "PyTorch"
+    columns = (
+        Column("module" if torch else "check", "module" if torch else "check"),
+        Column("layers", "layers", "int"),
+        Column("macs", "MACs (mobicost)", "count"),
+        Column("measured_macs", f"MACs ({verification.source})", "count"),
+        Column("params", "params (mobicost)", "count"),
+        Column("measured_params", f"params ({verification.source})", "count"),
+        Column("match", "match"),
+    )
+    rows = tuple(
+        {
+            "module" if torch else "check": check.what,
+            "layers": check.layers,
+            "macs": check.macs,
+            "measured_macs": check.measured_macs,
+            "params": check.params,
+            "measured_params": check.measured_params,
+            "match": "yes" if check.ok else "NO",
+        }
+        for check in verification.checks
+    )
+    if verification.output_shape is not None:
+        shape = "x".join(map(str, verification.output_shape)) or "failed"
+        expected = "x".join(map(str, verification.expected_shape))
+        same = verification.output_shape == verification.expected_shape
+        rows += (
+            {
+                "module" if torch else "check": f"output {expected} (ran: {shape})",
+                "layers": None,
+                "macs": None,
+                "measured_macs": None,
+                "params": None,
+                "measured_params": None,
+                "match": "yes" if same else "NO",
+            },
+        )
+    totals = {
+        "module" if torch else "check": "Total",
+        "layers": len(net.layers),
+        "macs": int(net.total.macs) if torch else None,
+        "measured_macs": verification.measured_macs,
+        "params": net.params,
+        "measured_params": verification.measured_params,
+        "match": "yes" if verification.ok else "NO",
+    }
+    return Report(
+        f"{net.name}: mobicost against {'its PyTorch module' if torch else 'the ONNX file'}",
+        columns,
+        rows,
+        totals=totals,
+        notes=(*verification.proved, *model_notes(net)),
         meta=network_meta(net),
         context=network_context(net),
     )

@@ -5,6 +5,7 @@ No sympy and no pandas: this is the start-up path of the most used command.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,8 @@ from .formats import Column, Report, humanize, to_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
+
+    from ..analysis.modules import ModuleGroup
 
 
 def network_meta(network: Network) -> dict[str, object]:
@@ -61,15 +64,22 @@ def layer_frame(network: Network, workload: Workload | None = None) -> pandas.Da
     return frame
 
 
-def layer_report(network: Network, workload: Workload | None = None) -> Report:
+def layer_report(
+    network: Network,
+    workload: Workload | None = None,
+    groups: Sequence[ModuleGroup] | None = None,
+) -> Report:
     """One row per layer (costs, then the memory ``workload`` needs: batch 1, fp32 unless
-    given), a totals row, and the paper's Table 2 breakdown as a section."""
+    given), a totals row, and the paper's Table 2 breakdown as a section. With ``groups``
+    (:func:`~mobicost.analysis.modules.module_groups`: an imported model's layers by module),
+    one row per group instead, its layers' counts added up, so the rows still add up to the
+    same totals."""
     workload = workload or Workload()
     memory = network_memory(network, workload)
     conv = network.conventions
     unit = conv.unit
     ops_header = conv.unit_header + (" + other ops" if conv.counts_other_ops else "")
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("index", "#", "int"),
         Column("name", "Layer", show="machine"),
         Column("type", "Type / Stride"),
@@ -97,6 +107,7 @@ def layer_report(network: Network, workload: Workload | None = None) -> Report:
         network.records(), network.layers, memory.layers, memory.live, strict=True
     ):
         record[f"{unit}_share"] = record.pop("share")
+        record["filter_shape"] = record.get("filter_shape") or None  # none: empty in every format
         record["ops"] = conv.ops(layer.cost)
         record.update(
             {
@@ -110,6 +121,9 @@ def layer_report(network: Network, workload: Workload | None = None) -> Report:
             }
         )
         rows.append(record)
+    notes: tuple[str, ...] = ()
+    if groups is not None:
+        columns, rows, notes = _grouped(columns, rows, groups, network)
     total = network.total
     totals = {
         "type": "Total",
@@ -150,7 +164,7 @@ def layer_report(network: Network, workload: Workload | None = None) -> Report:
         columns,
         tuple(rows),
         totals=totals,
-        notes=(*model_notes(network), *memory_notes(memory)),
+        notes=(*notes, *model_notes(network), *memory_notes(memory)),
         meta={
             **network_meta(network),
             "workload": workload.as_dict(),
@@ -160,3 +174,59 @@ def layer_report(network: Network, workload: Workload | None = None) -> Report:
         sections=(breakdown,),
         context={**network_context(network), **workload.as_dict()},
     )
+
+
+#: the counts a group's row adds up from its layers' rows (the rest: see :func:`_grouped`)
+_ADDED = ("ops", "macs", "adds", "flops", "params", "bn_params", "activation_bytes",
+          "input_bytes", "output_bytes", "weight_bytes", "bytes_moved")  # fmt: skip
+
+
+def _grouped(
+    columns: tuple[Column, ...],
+    rows: list[dict[str, object]],
+    groups: Sequence[ModuleGroup],
+    network: Network,
+) -> tuple[tuple[Column, ...], list[dict[str, object]], tuple[str, ...]]:
+    """The layer rows gathered by module: each group's counts and share added up, its bytes
+    moved and held added up (each operation reads and writes its own), its live bytes the most
+    while any of its layers runs; its kinds listed, its filter that of its one layer with MACs
+    (none where several have), its category its main layer's (the most MACs), its input the
+    first layer's and its output the last's."""
+    from ..analysis.modules import labels
+
+    by_index = {int(str(row["index"])): row for row in rows}
+    share = next(key for key in rows[0] if key.endswith("_share")) if rows else "macs_share"
+    grouped: list[dict[str, object]] = []
+    for group in groups:
+        members = [by_index[layer.index] for layer in group.layers]
+        main = by_index[group.main.index]
+        costed = sum(1 for layer in group.layers if layer.cost.macs)
+        row: dict[str, object] = {
+            "index": group.layers[0].index,
+            "name": group.module,
+            "layers": len(members),
+            "type": labels(group.layers),
+            "filter_shape": main["filter_shape"] if costed == 1 else None,
+            "input": members[0]["input"],
+            "output": members[-1]["output"],
+            "category": main["category"],
+            **{key: sum(int(str(m[key])) for m in members) for key in _ADDED},
+            share: sum((Fraction(str(m[share])) for m in members), Fraction(0)),
+            "live_bytes": max(int(str(m["live_bytes"])) for m in members),
+        }
+        moved = int(str(row["bytes_moved"]))
+        row["intensity"] = Fraction(int(str(row["macs"])), moved) if moved else Fraction(0)
+        grouped.append(row)
+    columns = (
+        *columns[:1],
+        Column("name", "Module"),
+        Column("layers", "Layers", "int"),
+        *(c for c in columns[1:] if c.key != "name"),
+    )
+    note = (
+        f"Rows: {len(network.layers):,} layers (one per operation) in {len(groups):,} runs of the "
+        "module that ran them (# is each run's first layer, Layers how many it holds; the filter "
+        "is shown where one layer has MACs); each row adds up its layers' counts and bytes; its "
+        "live bytes are their most. --per-op: one row per layer; --depth N: another depth."
+    )
+    return columns, grouped, (note,)
