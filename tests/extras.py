@@ -80,6 +80,8 @@ def command_needs(args: Sequence[str]) -> tuple[str, ...]:
         needs += ("onnx",)
     elif models:
         needs += ("torch",)
+    if any(arg.startswith("torchvision:") for arg in models):
+        needs += ("torchvision",)
     return tuple(dict.fromkeys(needs))
 
 
