@@ -55,8 +55,13 @@ REDUCTIONS = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "max", "Red
 VIEWS = {
     "Reshape", "Transpose", "Flatten", "Concat", "Slice", "Gather", "Squeeze", "Unsqueeze",
     "Expand", "Split", "Identity", "Pad", "Tile", "Cast", "CastLike", "DepthToSpace",
-    "SpaceToDepth", "GatherElements", "Dropout", "SequenceAt",
+    "SpaceToDepth", "GatherElements", "GatherND", "ScatterND", "ScatterElements", "Dropout",
+    "SequenceAt",
 }  # fmt: skip
+#: the PyTorch exporter's word for what an initializer was in the module
+SIGNATURE_KIND = "pkg.torch.export.graph_signature.InputSpec.kind"
+#: nodes with multiply-adds, costed even where their data is a constant
+PRODUCTS = {"Conv", "ConvTranspose", "MatMul", "Gemm"}
 #: nodes whose output is made from an input's shape, not its values: constants
 FACTORIES = {"Shape", "Size", "ConstantOfShape", "Constant", "Equal", "Less", "Greater", "Range"}
 
@@ -100,6 +105,13 @@ class _Reader:
         self.title = title
         graph = model.graph
         self.initializers = {i.name: i for i in graph.initializer}
+        #: what the PyTorch exporter says each initializer was: PARAMETER, BUFFER...
+        self.kinds = {
+            value.name: prop.value
+            for value in [*graph.value_info, *graph.input]
+            for prop in value.metadata_props
+            if prop.key == SIGNATURE_KIND
+        }
         real = [i for i in graph.input if i.name not in self.initializers]
         if len(real) != 1:
             raise ModelError(f"{title}: expected one input tensor, found {len(real)}")
@@ -148,6 +160,7 @@ class _Reader:
         #: an Identity's output that names a parameter the exporter stored once for several
         #: equal ones (a new model's norm scales, all ones) -> the initializer it reads
         self.aliases: dict[str, str] = {}
+        self.copies = _copies(inferred.graph, self.derived)
         self.builder = GraphBuilder(ops.shaped(self.shapes[self.input_name]))
 
     def _fix_batch(self, value: Any) -> None:
@@ -157,8 +170,11 @@ class _Reader:
             dim.dim_value = 1
 
     def _learned(self, tensor: Any) -> bool:
-        """A float tensor of more than one element: a parameter (integers are shapes and
-        indices, scalars are constants)."""
+        """A parameter: where the exporter says what each initializer was (PyTorch's records
+        its module's parameters and buffers), what it calls a parameter; elsewhere a float
+        tensor of more than one element (integers are shapes and indices, scalars constants)."""
+        if self.kinds:
+            return self.kinds.get(tensor.name) == "PARAMETER"
         floats = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
         size = 1
         for d in tensor.dims:
@@ -207,17 +223,10 @@ class _Reader:
         live = [i for i in inputs if i in self.names]
         if node.op_type == "CastLike" and inputs[0] not in self.names:
             live = []  # a constant cast to the type of a tensor: still a constant
-        if not live or node.op_type in FACTORIES:
-            if node.op_type == "Identity" and inputs and inputs[0] in self.initializers:
-                if inputs[0] in self.derived:  # a parameter the exporter merged with an equal
-                    self.aliases[node.output[0]] = inputs[0]  # one: a parameter of its own
-                    self.derived[node.output[0]] = frozenset({node.output[0]})
-                return
-            if node.op_type not in FACTORIES:
-                params = frozenset().union(*(self.derived.get(i, frozenset()) for i in inputs))
-                if params:
-                    for out in node.output:
-                        self.derived[out] = params
+        if node.op_type in FACTORIES:
+            return
+        if not live and not self._constant_data(node, inputs):
+            self._derive(node, inputs)
             return
         if node.op_type == "SplitToSequence":  # a view whose parts SequenceAt takes
             self.names[node.output[0]] = self.names[inputs[0]]
@@ -251,6 +260,32 @@ class _Reader:
                 chosen = ops.Uncosted(op.name, shape)
             fn = f"onnx.{node.op_type}"
             self.names[out] = self.builder.add(base, fn, chosen, args, shape, base)
+
+    def _derive(self, node: Any, inputs: Sequence[str]) -> None:
+        """A node on parameters and constants alone: what it makes is made of its inputs'
+        parameters (a transposed weight), or, where the exporter stored equal parameters once
+        and reads the one again, a parameter of its own."""
+        if node.output[0] in self.copies:
+            self.aliases[node.output[0]] = inputs[0]
+            self.derived[node.output[0]] = frozenset({node.output[0]})
+            return
+        params = frozenset().union(*(self.derived.get(i, frozenset()) for i in inputs))
+        if params:
+            for out in node.output:
+                self.derived[out] = params
+
+    def _constant_data(self, node: Any, inputs: Sequence[str]) -> bool:
+        """Whether ``node`` applies learned weights to a constant (Swin v2's position-bias MLP
+        on its coordinate table, a buffer): computed in the forward pass, so costed, the
+        constant a layer of no parameters."""
+        if node.op_type not in PRODUCTS or len(inputs) < 2 or inputs[0] in self.derived:
+            return False
+        if not any(i in self.derived for i in inputs[1:]) or inputs[0] not in self.shapes:
+            return False
+        shape = self.shapes[inputs[0]]
+        name = self.builder.add(inputs[0], "constant", ops.Param(shape, 0), [], shape, "")
+        self.names[inputs[0]] = name
+        return True
 
     def _run(self) -> None:
         """Shapes that static inference could not make (a Slice whose bounds are computed, as
@@ -466,3 +501,25 @@ _HANDLERS: dict[str, Callable[[_Reader, list[str], dict[str, Any]], Made]] = {
     "GlobalAveragePool": _pool("GlobalAveragePool"),
     "GlobalMaxPool": _pool("GlobalMaxPool"),
 }
+
+
+def _copies(graph: Any, learned: dict[str, frozenset[str]]) -> set[str]:
+    """The outputs of ``Identity`` nodes that stand for parameters the exporter stored once for
+    several equal ones (a fresh model's norm scales, all ones, which the TorchScript exporter
+    merges): every Identity of a learned initializer that other nodes read as well, all but one
+    where only Identities read it. A parameter read by one Identity alone is that parameter
+    passed on (Swin v2's query-key-value bias, cloned before its key part is zeroed)."""
+    identities: dict[str, list[str]] = {}
+    direct: set[str] = set()
+    for node in graph.node:
+        for name in node.input:
+            if name not in learned:
+                continue
+            if node.op_type == "Identity":
+                identities.setdefault(name, []).append(node.output[0])
+            else:
+                direct.add(name)
+    copies: set[str] = set()
+    for name, outputs in identities.items():
+        copies.update(outputs if name in direct else outputs[1:])
+    return copies
