@@ -87,22 +87,29 @@ def from_onnx(
     if not os.path.isfile(text):
         raise ModelError(f"no such ONNX file: {text}")
     try:
-        model = onnx.load(text)
+        model = onnx.load(text, load_external_data=False)  # parameters' values: only if run
     except Exception as error:
         reason = str(error).strip().splitlines()
         raise ModelError(
             f"{text} is not an ONNX model: {reason[0] if reason else type(error).__name__}"
         ) from None
     title = name or os.path.splitext(os.path.basename(text))[0]
-    return _Reader(onnx, model, title, input_shape).network(f"ONNX file {os.path.basename(text)}")
+    reader = _Reader(onnx, model, title, input_shape, os.path.dirname(text))
+    return reader.network(f"ONNX file {os.path.basename(text)}")
 
 
 class _Reader:
     def __init__(
-        self, onnx: Any, model: Any, title: str, input_shape: Sequence[int] | None = None
+        self,
+        onnx: Any,
+        model: Any,
+        title: str,
+        input_shape: Sequence[int] | None = None,
+        folder: str = "",
     ) -> None:
         self.onnx = onnx
         self.title = title
+        self.folder = folder
         graph = model.graph
         self.initializers = {i.name: i for i in graph.initializer}
         #: what the PyTorch exporter says each initializer was: PARAMETER, BUFFER...
@@ -137,6 +144,9 @@ class _Reader:
                 "--input CxHxW (input_shape= in Python)"
             )
         self._fix_batch(real[0])
+        # a file's weights may lie beside it (external data, as a model over protobuf's 2 GB
+        # must): their values are not needed, only their shapes, so only constants are read
+        self._load_data(model, lambda tensor: not self._learned(tensor))
         try:
             inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
         except Exception as error:
@@ -261,6 +271,21 @@ class _Reader:
             fn = f"onnx.{node.op_type}"
             self.names[out] = self.builder.add(base, fn, chosen, args, shape, base)
 
+    def _load_data(self, model: Any, wanted: Callable[[Any], bool]) -> None:
+        """Read the external data of the ``wanted`` initializers into ``model``."""
+        helper = self.onnx.external_data_helper
+        for tensor in model.graph.initializer:
+            if helper.uses_external_data(tensor) and wanted(tensor):
+                try:
+                    helper.load_external_data_for_tensor(tensor, self.folder)
+                except OSError as error:
+                    raise ModelError(
+                        f"{self.title}: the weights file beside it cannot be read "
+                        f"({error.strerror or error}): {tensor.name}"
+                    ) from None
+                tensor.data_location = self.onnx.TensorProto.DEFAULT
+                del tensor.external_data[:]
+
     def _derive(self, node: Any, inputs: Sequence[str]) -> None:
         """A node on parameters and constants alone: what it makes is made of its inputs'
         parameters (a transposed weight), or, where the exporter stored equal parameters once
@@ -296,6 +321,7 @@ class _Reader:
         import numpy
         from onnx.reference import ReferenceEvaluator
 
+        self._load_data(self.model, lambda tensor: True)
         graph = self.model.graph
         value = next(i for i in graph.input if i.name == self.input_name)
         dtype = self.onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
