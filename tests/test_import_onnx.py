@@ -47,6 +47,17 @@ CASES = [
     ("swin_t", {}, (3, 64, 64)),
     # its channel split exported as SplitToSequence and SequenceAt
     ("shufflenet_v2_x1_0", {}, (3, 64, 64)),
+    # its position-bias MLP runs on a coordinate table the exporter marks a buffer: costed, and
+    # not a parameter; its query-key-value bias is cloned (an Identity) before use
+    ("swin_v2_t", {}, (3, 64, 64)),
+    # one representative of each other family: squeeze-and-excitation with hard activations,
+    # SiLU and stochastic depth, layer scale and LayerNorm2d, grouped
+    # convolutions with SE, fire modules
+    ("mobilenet_v3_small", {}, (3, 64, 64)),
+    ("efficientnet_b0", {}, (3, 64, 64)),
+    ("convnext_tiny", {}, (3, 32, 32)),
+    ("regnet_y_400mf", {}, (3, 64, 64)),
+    ("squeezenet1_1", {}, (3, 64, 64)),
 ]
 
 
@@ -65,6 +76,28 @@ def test_exported_models_cost_as_torch_counts_module_by_module(tmp_path, name, k
     assert net.params == sum(p.numel() for p in model.parameters())
     assert not_costed(net) == ()
     assert net.name == f"{name}-{shape[1]}"
+
+
+@pytest.mark.requires("torchvision", "onnxscript")
+def test_an_auxiliary_classifier_the_file_leaves_out_is_named(tmp_path):
+    """GoogLeNet's auxiliary classifiers run only in training: the exporter leaves their
+    parameters out of the file, so the file's count is lower by exactly theirs, and the notes
+    name them (the exporter's signature lists them) rather than hide the difference."""
+    from torchvision_models import build
+
+    from mobicost import from_onnx
+
+    model = build("googlenet")
+    shape = (3, 64, 64)
+    net = from_onnx(export(model, shape, tmp_path / "googlenet.onnx"))
+    expected = torch_macs(model, shape)
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    aux = sum(p.numel() for name, p in model.named_parameters() if name.startswith("aux"))
+    assert net.params == sum(p.numel() for p in model.parameters()) - aux
+    assert aux == 6_379_984
+    note = next(n for n in net.spec.notes if n.startswith("Parameters the exporter names"))
+    assert note.endswith(": aux1 (7 tensors), aux2 (7 tensors).")
 
 
 OLDER = [

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 import os
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,6 +60,8 @@ VIEWS = {
     "SpaceToDepth", "GatherElements", "GatherND", "ScatterND", "ScatterElements", "Dropout",
     "SequenceAt",
 }  # fmt: skip
+#: the PyTorch exporter's record of the exported program's inputs, parameters by name
+SIGNATURE = "pkg.torch.export.ExportedProgram.graph_signature"
 #: the PyTorch exporter's word for what an initializer was in the module
 SIGNATURE_KIND = "pkg.torch.export.graph_signature.InputSpec.kind"
 #: nodes with multiply-adds, costed even where their data is a constant
@@ -215,6 +219,13 @@ class _Reader:
                 size = self.numel(key)
                 op = ops.Param((size,), size)
                 self.builder.add(key, "unused", op, [], (size,), "")
+        left = self._left_out()
+        if left:
+            notes.append(
+                "Parameters the exporter names but the file does not hold (the exported graph "
+                "never reads them, as an auxiliary classifier in eval mode; their sizes are "
+                "not in the file, so not counted): " + ", ".join(left) + "."
+            )
         outputs = [self.shapes.get(o.name, ()) for o in self.model.graph.output]
         classes = outputs[0][-1] if outputs and outputs[0] else 0
         return imported_network(
@@ -225,6 +236,17 @@ class _Reader:
             notes=notes,
             classes=classes,
         )
+
+    def _left_out(self) -> list[str]:
+        """The modules whose parameters the PyTorch exporter's signature names (``PARAMETER
+        target='aux1.conv.conv.weight'``) but no initializer holds, each with its count:
+        ``aux1 (10 tensors)``."""
+        signature = next(
+            (p.value for p in self.model.graph.metadata_props if p.key == SIGNATURE), ""
+        )
+        targets = re.findall(r"PARAMETER target='([^']+)'", signature)
+        missing = Counter(t.partition(".")[0] for t in targets if t not in self.initializers)
+        return [f"{module} ({count} tensors)" for module, count in missing.items()]
 
     # --- one node ---
 
