@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from test_import_torch import mobicost_macs, torch_macs
+from test_import_torch import KIND_MACS, kind_modules, mobicost_macs, torch_macs
 
 from mobicost import MobicostError
 from mobicost.frontends import not_costed
@@ -124,6 +124,32 @@ def test_the_older_exporter_too(tmp_path, name, kwargs, shape):
     assert net.params == sum(p.numel() for p in model.parameters())
     if name == "mobilenet_v2":
         assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
+
+
+def test_more_kinds_cost_as_torch_counts(tmp_path):
+    """1-d, 3-d and transposed convolutions (``Conv``, ``ConvTranspose``) and ``baddbmm``
+    (``MatMul`` and ``Add``): MACs as FlopCounterMode's on the module and as counted by hand
+    (tests/test_import_torch.py), parameters sum(p.numel()). Exported by the TorchScript
+    exporter, which writes the same nodes as the dynamo one and takes a fraction of the time
+    (the dynamo exporter's file is checked on a grouped transposed convolution below)."""
+    from mobicost import from_onnx
+
+    for name, module, shape in kind_modules():
+        net = from_onnx(export(module, shape, tmp_path / f"{name}.onnx", dynamo=False))
+        assert net.total.macs == torch_macs(module, shape)[""] == KIND_MACS[name], name
+        assert net.params == sum(p.numel() for p in module.parameters()), name
+        assert not_costed(net) == (), name
+
+
+@pytest.mark.requires("onnxscript")
+def test_a_transposed_convolution_from_the_dynamo_exporter(tmp_path):
+    from mobicost import from_onnx
+
+    name, module, shape = next(c for c in kind_modules() if c[0] == "convT2d-grouped")
+    net = from_onnx(export(module, shape, tmp_path / "up.onnx"))
+    [layer] = [layer for layer in net.layers if layer.kind == "convnd"]
+    assert (layer.cost.macs, layer.params) == (KIND_MACS[name], 16 * 2 * 9 + 8)
+    assert layer.output.text == "14x18x8"  # (7 - 1) x 2 - 2 + 3 + 1 by (9 - 1) x 2 - 2 + 3 + 1
 
 
 def test_weights_as_external_data(tmp_path):

@@ -99,7 +99,7 @@ def _image(op: Op, inputs: tuple[Tensor, ...]) -> bool:
     """Whether a 4-d output is an image's feature map (shown H x W x C, as the paper's tables)
     rather than a tensor such as attention's heads: what convolutions, pooling and batch norm
     make, and what element-wise operations make of a map."""
-    if isinstance(op, ops.Conv | ops.Pool):
+    if isinstance(op, ops.Conv | ops.ConvNd | ops.Pool):
         return True
     if isinstance(op, ops.Norm):
         return op.fn == "batch"

@@ -442,31 +442,60 @@ def _module(node: Any) -> str:
     return ""
 
 
-def _conv(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
+def _conv(transposed: bool) -> Callable[[_Reader, list[str], dict[str, Any]], Made]:
+    """``Conv`` and ``ConvTranspose``: the paper's 2-d convolution, or any other (1-d, 3-d,
+    transposed, whose weight is C_in x C_out / groups x kernel) as a :class:`ops.ConvNd`."""
+
+    def make(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
+        return _convolution(reader, inputs, attrs, transposed)
+
+    return make
+
+
+def _convolution(
+    reader: _Reader, inputs: list[str], attrs: dict[str, Any], transposed: bool
+) -> Made:
     x, weight = inputs[0], inputs[1]
     bias = inputs[2] if len(inputs) > 2 and reader.is_param(inputs[2]) else None
     shape = reader.shapes.get(weight) or tuple(reader.initializers[weight].dims)
-    if (
-        len(shape) != 4
-        or not reader.is_param(weight)
-        or attrs.get("auto_pad", b"NOTSET")
-        not in (
-            b"NOTSET",
-            "NOTSET",
-        )
-    ):
+    if len(shape) < 3 or not reader.is_param(weight) or _auto_pad(attrs) or "output_shape" in attrs:
         return None
-    pads = list(attrs.get("pads", [0, 0, 0, 0]))
-    op = ops.Conv(
-        filters=int(shape[0]),
-        kernel=(int(shape[2]), int(shape[3])),
-        stride=_pair(attrs.get("strides", [1, 1])),
-        padding=(int(pads[0]), int(pads[2]), int(pads[1]), int(pads[3])),
-        dilation=_pair(attrs.get("dilations", [1, 1])),
-        groups=int(attrs.get("group", 1)),
+    spatial = len(shape) - 2
+    pads = [int(p) for p in attrs.get("pads", [0] * 2 * spatial)]
+    strides = tuple(int(v) for v in attrs.get("strides", [1] * spatial))
+    dilations = tuple(int(v) for v in attrs.get("dilations", [1] * spatial))
+    groups = int(attrs.get("group", 1))
+    claimed = {k for k in (weight, bias) if k and reader.is_param(k)}
+    if spatial == 2 and not transposed:
+        op: Op = ops.Conv(
+            filters=int(shape[0]),
+            kernel=(int(shape[2]), int(shape[3])),
+            stride=_pair(strides),
+            padding=(pads[0], pads[2], pads[1], pads[3]),
+            dilation=_pair(dilations),
+            groups=groups,
+            has_bias=bias is not None,
+        )
+        return op, [x], claimed
+    op = ops.ConvNd(
+        filters=int(shape[1]) * groups if transposed else int(shape[0]),
+        kernel=tuple(int(k) for k in shape[2:]),
+        stride=strides,
+        padding=tuple(zip(pads[:spatial], pads[spatial:], strict=True)),
+        dilation=dilations,
+        groups=groups,
         has_bias=bias is not None,
+        transposed=transposed,
+        output_padding=tuple(int(v) for v in attrs.get("output_padding", [0] * spatial))
+        if transposed
+        else (),
     )
-    return op, [x], {k for k in (weight, bias) if k and reader.is_param(k)}
+    return op, [x], claimed
+
+
+def _auto_pad(attrs: dict[str, Any]) -> bool:
+    """Whether padding is left to ``auto_pad`` (SAME_UPPER...), which is not read yet."""
+    return attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
 
 
 def _gemm(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
@@ -537,7 +566,8 @@ def _pair(value: Any) -> tuple[int, int]:
 
 
 _HANDLERS: dict[str, Callable[[_Reader, list[str], dict[str, Any]], Made]] = {
-    "Conv": _conv,
+    "Conv": _conv(transposed=False),
+    "ConvTranspose": _conv(transposed=True),
     "Gemm": _gemm,
     "MatMul": _matmul,
     "BatchNormalization": _norm("batch"),
