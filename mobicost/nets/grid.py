@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from . import ops
-from .memory import VIEWS, Workload, live_sets, network_memory, tensor_bytes
+from .memory import Workload, is_view, live_sets, network_memory, tensor_bytes
 from .network import Network, build
 from .ops import Tensor
 from .spec import INPUT, Spec, reads_size
@@ -301,7 +301,7 @@ def _column(
             macs.append(int(cost.macs))
             adds.append(int(cost.adds) + ops.activation_ops(op, out, conventions))
             params.append(int(cost.params + layer.bn.params))
-            if not isinstance(op, VIEWS):
+            if not is_view(op):
                 sizes[layer.name] = out.elements * per
     except MobicostError:
         return None
@@ -368,7 +368,7 @@ def _alike(
                 )
                 out_vectors["params"].append(int(cost.params + layer.bn.params))
             shapes[layer.name] = out
-            if not isinstance(layer.op, VIEWS):
+            if not is_view(layer.op):
                 sizes[layer.name] = out.elements * per
     except MobicostError:
         return None

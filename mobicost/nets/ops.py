@@ -968,14 +968,36 @@ class Reduce(Op):
         return "Reduce"
 
 
+#: the moves that make no new tensor, by PyTorch's (ATen's) and ONNX's names: the output is
+#: the input's memory seen another way, as PyTorch's views are (a reshape, a permutation, an
+#: expansion, a slice, a split); every other move (cat, stack, pad, roll, gather, a clone or
+#: contiguous copy, a cast) writes a new tensor
+ALIASES = frozenset({
+    "view", "_unsafe_view", "_reshape_alias", "reshape", "flatten", "unflatten", "permute",
+    "transpose", "t", "movedim", "expand", "expand_as", "unsqueeze", "squeeze", "select",
+    "slice", "narrow", "split", "split_with_sizes", "unsafe_split", "unbind", "chunk",
+    "as_strided", "alias", "detach", "dropout", "native_dropout", "identity", "sequenceat",
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class View(Op):
     """A tensor moved, not computed (``fn``: reshape, permute, transpose, expand, slice, cat,
-    roll, pad...) to ``dims``: free."""
+    roll, pad...) to ``dims``: free. Where ``fn`` is one of :data:`ALIASES` it is a view of its
+    first input's memory; otherwise a copy.
+
+    >>> View("transpose").aliases, View("cat").aliases, View("contiguous").aliases
+    (True, False, False)
+    """
 
     kind: ClassVar[str] = "view"
     fn: str = "view"
     dims: tuple[int, ...] = ()
+
+    @property
+    def aliases(self) -> bool:
+        """Whether the output is the first input's memory (no new tensor)."""
+        return self.fn.lower() in ALIASES
 
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         if not inputs:
