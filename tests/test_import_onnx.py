@@ -127,9 +127,10 @@ def test_the_older_exporter_too(tmp_path, name, kwargs, shape):
 
 
 def test_more_kinds_cost_as_torch_counts(tmp_path):
-    """1-d, 3-d and transposed convolutions (``Conv``, ``ConvTranspose``) and ``baddbmm``
-    (``MatMul`` and ``Add``): MACs as FlopCounterMode's on the module and as counted by hand
-    (tests/test_import_torch.py), parameters sum(p.numel()). Exported by the TorchScript
+    """1-d, 3-d and transposed convolutions (``Conv``, ``ConvTranspose``), ``baddbmm``
+    (``MatMul`` and ``Add``) and ``einsum`` (``Einsum``, as MaxViT's attention): MACs as
+    FlopCounterMode's on the module and as counted by hand (tests/test_import_torch.py),
+    parameters sum(p.numel()). Exported by the TorchScript
     exporter, which writes the same nodes as the dynamo one and takes a fraction of the time
     (the dynamo exporter's file is checked on a grouped transposed convolution below)."""
     from mobicost import from_onnx

@@ -272,6 +272,13 @@ def kind_modules():
         def forward(self, x):
             return torch.baddbmm(self.shift, x.reshape(4, 3, 6), self.weight)
 
+    class Einsum(nn.Module):
+        """Three heads' scores, 4 queries by 4 keys of 8 features (ONNX: an Einsum node)."""
+
+        def forward(self, x):
+            q = x.reshape(3, 4, 8)
+            return torch.einsum("h i d, h j d -> h i j", q, q)
+
     return [
         ("conv1d", nn.Conv1d(4, 8, 3, stride=2, padding=1), (4, 33)),
         ("conv1d-grouped", nn.Conv1d(4, 8, 5, groups=2, dilation=2, bias=False), (4, 40)),
@@ -285,6 +292,7 @@ def kind_modules():
         ("convT1d", nn.ConvTranspose1d(6, 4, 5, stride=3), (6, 10)),
         ("convT3d", nn.ConvTranspose3d(4, 2, 2, stride=2, bias=False), (4, 3, 4, 5)),
         ("baddbmm", Baddbmm(), (12, 6)),
+        ("einsum", Einsum(), (12, 8)),
     ]
 
 
@@ -299,13 +307,14 @@ KIND_MACS = {
     "convT1d": 6 * 4 * 5 * 10,
     "convT3d": 4 * 2 * 8 * (3 * 4 * 5),
     "baddbmm": 4 * 3 * 6 * 5,
+    "einsum": 3 * 4 * 4 * 8,
 }
 
 
 @pytest.mark.parametrize("case", range(len(KIND_MACS)), ids=list(KIND_MACS))
 def test_more_kinds_cost_as_torch_counts(case):
-    """1-d, 3-d and transposed convolutions and ``baddbmm``: MACs as FlopCounterMode's and as
-    counted by hand, parameters sum(p.numel()), shapes as PyTorch's."""
+    """1-d, 3-d and transposed convolutions, ``baddbmm``, ``einsum``: MACs as FlopCounterMode's
+    and as counted by hand, parameters sum(p.numel()), shapes as PyTorch's."""
     from mobicost import from_torch
     from mobicost.frontends import not_costed
 

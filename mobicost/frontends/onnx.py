@@ -521,6 +521,12 @@ def _matmul(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
     return ops.MatMul(), [a, b], set()
 
 
+def _einsum(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
+    equation = attrs.get("equation", b"")
+    text = equation.decode() if isinstance(equation, bytes) else str(equation)
+    return ops.Einsum(text), [i for i in inputs if i], set()
+
+
 def _norm(fn: str) -> Callable[[_Reader, list[str], dict[str, Any]], Made]:
     def make(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
         x = inputs[0]
@@ -570,6 +576,7 @@ _HANDLERS: dict[str, Callable[[_Reader, list[str], dict[str, Any]], Made]] = {
     "ConvTranspose": _conv(transposed=True),
     "Gemm": _gemm,
     "MatMul": _matmul,
+    "Einsum": _einsum,
     "BatchNormalization": _norm("batch"),
     "LayerNormalization": _norm("layer"),
     "GroupNormalization": _norm("group"),

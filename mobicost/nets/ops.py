@@ -781,6 +781,75 @@ class MatMul(Op):
 
 
 @dataclass(frozen=True)
+class Einsum(Op):
+    """A product of two tensors written as an einsum (``equation``: ``bhid,bhjd->bhij``),
+    costed as ``torch.einsum`` computes it and torch's counter counts it: an index of one
+    operand alone that the output drops is summed first (no MACs), then one batched matrix
+    product, :func:`rules.matmul` with batch the indices of both operands and the output, M
+    the first operand's and the output's, K both operands' that the output drops, N the
+    second's and the output's. One operand (a transpose, a trace) has no MACs; more than two
+    are not costed.
+
+    >>> q, k = shaped((1, 12, 197, 64), image=False), shaped((1, 12, 197, 64), image=False)
+    >>> scores = Einsum("bhid,bhjd->bhij")
+    >>> out = scores.infer((q, k))
+    >>> out.text, scores.cost((q, k), out, None, False).macs == 12 * 197 * 197 * 64
+    ('1x12x197x197', True)
+    """
+
+    kind: ClassVar[str] = "einsum"
+    equation: str = ""
+
+    def _terms(self, inputs: tuple[Tensor, ...]) -> tuple[list[str], str, dict[str, int]]:
+        text = "".join(self.equation.split())
+        left, arrow, output = text.partition("->")
+        terms = left.split(",")
+        if not arrow or "." in text or len(terms) != len(inputs) or len(terms) > 2:
+            raise _fail(f"einsum {self.equation!r} of {len(inputs)} inputs is not costed")
+        sizes: dict[str, int] = {}
+        for term, tensor in zip(terms, inputs, strict=True):
+            if len(term) != len(tensor.shape):
+                raise _fail(f"einsum {self.equation!r}: {term} does not name {tensor.text}")
+            for index, size in zip(term, tensor.shape, strict=True):
+                if sizes.setdefault(index, size) != size and 1 not in (size, sizes[index]):
+                    raise _fail(
+                        f"einsum {self.equation!r}: {index} is both {sizes[index]} and {size}"
+                    )
+                sizes[index] = max(size, sizes[index])
+        if any(index not in sizes for index in output):
+            raise _fail(f"einsum {self.equation!r}: an output index no input has")
+        return terms, output, sizes
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        _, output, sizes = self._terms(inputs)
+        return shaped(tuple(sizes[index] for index in output), image=False)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        terms, output, sizes = self._terms(inputs)
+        if len(terms) == 1:
+            return rules.ZERO
+        a, b = set(terms[0]), set(terms[1])
+        o = set(output)
+
+        def size(indices: set[str]) -> int:
+            return _product(tuple(sizes[index] for index in sorted(indices)))
+
+        batch, m = size(a & b & o), size((a - b) & o)
+        return rules.matmul(batch, m, size((a & b) - o), size((b - a) & o))
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Einsum"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "".join(self.equation.split())
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "MatMul"
+
+
+@dataclass(frozen=True)
 class ConvNd(Op):
     """A convolution over any number of spatial dimensions, batch of one first (a 1-d one over
     a 1 x C x L sequence, a 3-d one over a 1 x C x D x H x W video), or a transposed one
@@ -1063,5 +1132,5 @@ class Uncosted(Op):
 #: the kinds of imported models (not yet written in spec files), by name
 TENSOR_KINDS: dict[str, type[Op]] = {
     cls.kind: cls
-    for cls in (MatMul, ConvNd, Attention, Norm, Eltwise, Reduce, View, Param, Uncosted)
+    for cls in (MatMul, Einsum, ConvNd, Attention, Norm, Eltwise, Reduce, View, Param, Uncosted)
 }
