@@ -4,12 +4,18 @@ Each node that reads the model's input, directly or not, becomes a layer; initia
 model's parameters where a node's kind counts them as its weights (a ``Conv``'s, a ``Gemm``'s,
 a normalisation's scale and shift), or where they enter an element-wise or data-moving node as
 a learned tensor (a position embedding, a class token: a :class:`~mobicost.nets.ops.Param`
-layer); integer tensors, scalars, and batch norm's running statistics are constants, not
-parameters. A node's module is read from the PyTorch exporter's metadata (``name_scopes``) or
-from its ``/features/features.0/Conv`` name, so layers are named as the module that made them.
+layer). Which initializers are parameters, the PyTorch exporter records (a parameter, or a
+buffer: batch norm's running statistics, Swin v2's coordinate tables); in a file without that
+record, float tensors of more than one element are (integers are shapes and indices, scalars
+constants), and batch norm's statistics are still not. A node's module is read from the
+PyTorch exporter's metadata (``name_scopes``) or from its ``/features/features.0/Conv`` name,
+so layers are named as the module that made them. Only shapes are read from the weights, never
+their values, so weights kept outside the file (external data) are not loaded.
 
 What the file holds is what is counted: an exporter that folds batch norm into the convolutions
-(``torch.onnx.export(..., optimize=True)``) leaves fewer parameters than the module had.
+(``torch.onnx.export(..., optimize=True)``) leaves fewer parameters than the module had, and
+PyTorch's leaves out parameters the exported graph never reads (an auxiliary classifier in eval
+mode), which the notes then name.
 """
 
 from __future__ import annotations
@@ -240,7 +246,7 @@ class _Reader:
     def _left_out(self) -> list[str]:
         """The modules whose parameters the PyTorch exporter's signature names (``PARAMETER
         target='aux1.conv.conv.weight'``) but no initializer holds, each with its count:
-        ``aux1 (10 tensors)``."""
+        ``aux1 (7 tensors)``."""
         signature = next(
             (p.value for p in self.model.graph.metadata_props if p.key == SIGNATURE), ""
         )
