@@ -342,18 +342,58 @@ class _Reader:
 
     def _run(self) -> None:
         """Shapes that static inference could not make (a Slice whose bounds are computed, as
-        in Swin's windows): the model run once on zeros by onnx's reference evaluator."""
+        in Swin's windows): the model run once on zeros, by ONNX Runtime where it is installed
+        (every node's output made an output of the graph), else by onnx's reference evaluator
+        (slow: minutes for a Swin at 224)."""
         if self.ran:
             return
         self.ran = True
         import numpy
-        from onnx.reference import ReferenceEvaluator
 
         self._load_data(self.model, lambda tensor: True)
         graph = self.model.graph
         value = next(i for i in graph.input if i.name == self.input_name)
         dtype = self.onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
         feeds = {self.input_name: numpy.zeros(self.shapes[self.input_name], dtype=dtype)}
+        try:
+            results = self._run_ort(feeds)
+        except Exception:  # no onnxruntime, or a model it cannot run: the reference evaluator
+            results = self._run_reference(feeds)
+        for key, array in results.items():
+            if hasattr(array, "shape"):
+                self.shapes.setdefault(key, tuple(int(d) for d in array.shape))
+
+    def _run_ort(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        import onnxruntime
+
+        model = self.onnx.ModelProto()
+        model.CopyFrom(self.model)
+        known = {o.name for o in model.graph.output}
+        tensors = {
+            info.name
+            for info in model.graph.value_info
+            if info.type.HasField("tensor_type") and info.name not in known
+        }
+        wanted = [o for node in model.graph.node for o in node.output if o and o not in known]
+        for name in wanted:
+            info = model.graph.output.add()
+            info.name = name
+            if name in tensors:  # its element type, where inference found it
+                info.type.tensor_type.elem_type = next(
+                    v.type.tensor_type.elem_type for v in model.graph.value_info if v.name == name
+                )
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = onnxruntime.InferenceSession(
+            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+        names = [o.name for o in session.get_outputs()]
+        return dict(zip(names, session.run(names, feeds), strict=True))
+
+    def _run_reference(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        from onnx.reference import ReferenceEvaluator
+
         try:
             results: Any = ReferenceEvaluator(self.model).run(None, feeds, intermediate=True)
         except Exception as error:
@@ -362,9 +402,7 @@ class _Reader:
                 f"{self.title}: ONNX shape inference left shapes unknown, and running the "
                 f"model to find them failed: {reason[0] if reason else type(error).__name__}"
             ) from None
-        for key, array in results.items():
-            if hasattr(array, "shape"):
-                self.shapes.setdefault(key, tuple(int(d) for d in array.shape))
+        return dict(results)
 
     def _param_node(self, key: str, base: str) -> str:
         if key in self.param_nodes:
