@@ -87,6 +87,7 @@ def test_exported_models_cost_as_torch_counts_module_by_module(
 
 
 @pytest.mark.requires("torchvision", "onnxscript")
+@pytest.mark.filterwarnings("ignore:The default weight initialization of GoogleNet")
 def test_an_auxiliary_classifier_the_file_leaves_out_is_named(tmp_path):
     """GoogLeNet's auxiliary classifiers run only in training: the exporter leaves their
     parameters out of the file, so the file's count is lower by exactly theirs, and the notes
