@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from test_import_torch import mobicost_macs, torch_macs
+from test_import_torch import KIND_MACS, kind_modules, mobicost_macs, torch_macs
 
 from mobicost import MobicostError
 from mobicost.frontends import not_costed
@@ -47,24 +47,66 @@ CASES = [
     ("swin_t", {}, (3, 64, 64)),
     # its channel split exported as SplitToSequence and SequenceAt
     ("shufflenet_v2_x1_0", {}, (3, 64, 64)),
+    # its position-bias MLP runs on a coordinate table the exporter marks a buffer: costed, and
+    # not a parameter; its query-key-value bias is cloned (an Identity) before use
+    ("swin_v2_t", {}, (3, 64, 64)),
+    # one representative of each other family: squeeze-and-excitation with hard activations,
+    # SiLU and stochastic depth, layer scale and LayerNorm2d, grouped
+    # convolutions with SE, fire modules
+    ("mobilenet_v3_small", {}, (3, 64, 64)),
+    ("efficientnet_b0", {}, (3, 64, 64)),
+    ("convnext_tiny", {}, (3, 32, 32)),
+    ("regnet_y_400mf", {}, (3, 64, 64)),
+    ("squeezenet1_1", {}, (3, 64, 64)),
 ]
 
 
 @pytest.mark.requires("torchvision", "onnxscript")
 @pytest.mark.parametrize(("name", "kwargs", "shape"), CASES, ids=[c[0] for c in CASES])
-def test_exported_models_cost_as_torch_counts_module_by_module(tmp_path, name, kwargs, shape):
+def test_exported_models_cost_as_torch_counts_module_by_module(
+    tmp_path, monkeypatch, name, kwargs, shape
+):
     from torchvision_models import build
 
     from mobicost import from_onnx
+    from mobicost.frontends import onnx as reader
 
     model = build(name, **kwargs)
-    net = from_onnx(export(model, shape, tmp_path / f"{name}.onnx"))
+    path = export(model, shape, tmp_path / f"{name}.onnx")
+    net = from_onnx(path)
     expected = torch_macs(model, shape)
     ours = mobicost_macs(net)
     assert {path: ours.get(path, 0) for path in expected} == expected
     assert net.params == sum(p.numel() for p in model.parameters())
     assert not_costed(net) == ()
     assert net.name == f"{name}-{shape[1]}"
+    if name.startswith("swin"):  # shapes from a run: without onnxruntime, onnx's evaluator
+        monkeypatch.setattr(reader._Reader, "_run_ort", lambda self, feeds: 1 / 0)
+        again = from_onnx(path)
+        assert [layer.output for layer in again.layers] == [layer.output for layer in net.layers]
+
+
+@pytest.mark.requires("torchvision", "onnxscript")
+@pytest.mark.filterwarnings("ignore:The default weight initialization of GoogleNet")
+def test_an_auxiliary_classifier_the_file_leaves_out_is_named(tmp_path):
+    """GoogLeNet's auxiliary classifiers run only in training: the exporter leaves their
+    parameters out of the file, so the file's count is lower by exactly theirs, and the notes
+    name them (the exporter's signature lists them) rather than hide the difference."""
+    from torchvision_models import build
+
+    from mobicost import from_onnx
+
+    model = build("googlenet")
+    shape = (3, 64, 64)
+    net = from_onnx(export(model, shape, tmp_path / "googlenet.onnx"))
+    expected = torch_macs(model, shape)
+    ours = mobicost_macs(net)
+    assert {path: ours.get(path, 0) for path in expected} == expected
+    aux = sum(p.numel() for name, p in model.named_parameters() if name.startswith("aux"))
+    assert net.params == sum(p.numel() for p in model.parameters()) - aux
+    assert aux == 6_379_984
+    note = next(n for n in net.spec.notes if n.startswith("Parameters the exporter names"))
+    assert note.endswith(": aux1 (7 tensors), aux2 (7 tensors).")
 
 
 OLDER = [
@@ -93,6 +135,33 @@ def test_the_older_exporter_too(tmp_path, name, kwargs, shape):
         assert (net.total.macs, net.params) == (300_774_272, 3_504_872)
 
 
+def test_more_kinds_cost_as_torch_counts(tmp_path):
+    """1-d, 3-d and transposed convolutions (``Conv``, ``ConvTranspose``), ``baddbmm``
+    (``MatMul`` and ``Add``) and ``einsum`` (``Einsum``, as MaxViT's attention): MACs as
+    FlopCounterMode's on the module and as counted by hand (tests/test_import_torch.py),
+    parameters sum(p.numel()). Exported by the TorchScript
+    exporter, which writes the same nodes as the dynamo one and takes a fraction of the time
+    (the dynamo exporter's file is checked on a grouped transposed convolution below)."""
+    from mobicost import from_onnx
+
+    for name, module, shape in kind_modules():
+        net = from_onnx(export(module, shape, tmp_path / f"{name}.onnx", dynamo=False))
+        assert net.total.macs == torch_macs(module, shape)[""] == KIND_MACS[name], name
+        assert net.params == sum(p.numel() for p in module.parameters()), name
+        assert not_costed(net) == (), name
+
+
+@pytest.mark.requires("onnxscript")
+def test_a_transposed_convolution_from_the_dynamo_exporter(tmp_path):
+    from mobicost import from_onnx
+
+    name, module, shape = next(c for c in kind_modules() if c[0] == "convT2d-grouped")
+    net = from_onnx(export(module, shape, tmp_path / "up.onnx"))
+    [layer] = [layer for layer in net.layers if layer.kind == "convnd"]
+    assert (layer.cost.macs, layer.params) == (KIND_MACS[name], 16 * 2 * 9 + 8)
+    assert layer.output.text == "14x18x8"  # (7 - 1) x 2 - 2 + 3 + 1 by (9 - 1) x 2 - 2 + 3 + 1
+
+
 def test_weights_as_external_data(tmp_path):
     """A file whose weights lie beside it (onnx's external data) reads as the inline one."""
     import onnx
@@ -114,6 +183,11 @@ def test_weights_as_external_data(tmp_path):
     a, b = from_onnx(inline), from_onnx(outside)
     # conv: 16 x 27 x 6 x 6 = 15,552 MACs, 448 parameters; linear: 576 x 5 = 2,880, 2,885
     assert (a.total.macs, a.params) == (b.total.macs, b.params) == (18_432, 3_333)
+    # the weights' values are never read, only their shapes (a model over protobuf's 2 GB,
+    # whose weights must lie outside, is never loaded whole): costed without the weights file
+    (tmp_path / "weights.bin").unlink()
+    c = from_onnx(outside)
+    assert (c.total.macs, c.params) == (18_432, 3_333)
 
 
 def test_not_onnx_says_so_in_one_line(tmp_path):

@@ -296,3 +296,114 @@ def test_a_text_encoder_on_token_ids(run):
     assert compared["rows"][0]["macs"] == net.total.macs
     with pytest.raises(MobicostError, match="token ids need their shape"):
         load_model("examples/models/tiny_bert.py:build", tokens=True)
+
+
+def kind_modules():
+    """Small modules of the kinds beyond the paper's 2-d convolution, each with its input shape
+    (without the batch): 1-d and 3-d convolutions, transposed ones, ``baddbmm``."""
+    import torch
+
+    nn = torch.nn
+
+    class Baddbmm(nn.Module):
+        """A learned 4 x 3 x 5 tensor plus a batch of four products, 3 x 6 by 6 x 5."""
+
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.randn(4, 6, 5))
+            self.shift = nn.Parameter(torch.randn(4, 3, 5))
+
+        def forward(self, x):
+            return torch.baddbmm(self.shift, x.reshape(4, 3, 6), self.weight)
+
+    class Einsum(nn.Module):
+        """Three heads' scores, 4 queries by 4 keys of 8 features (ONNX: an Einsum node)."""
+
+        def forward(self, x):
+            q = x.reshape(3, 4, 8)
+            return torch.einsum("h i d, h j d -> h i j", q, q)
+
+    return [
+        ("conv1d", nn.Conv1d(4, 8, 3, stride=2, padding=1), (4, 33)),
+        ("conv1d-grouped", nn.Conv1d(4, 8, 5, groups=2, dilation=2, bias=False), (4, 40)),
+        ("conv3d", nn.Conv3d(3, 8, 3, stride=(1, 2, 2), padding=1), (3, 8, 16, 16)),
+        ("convT2d", nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), (16, 7, 7)),
+        (
+            "convT2d-grouped",
+            nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1, groups=4),
+            (16, 7, 9),
+        ),
+        ("convT1d", nn.ConvTranspose1d(6, 4, 5, stride=3), (6, 10)),
+        ("convT3d", nn.ConvTranspose3d(4, 2, 2, stride=2, bias=False), (4, 3, 4, 5)),
+        ("baddbmm", Baddbmm(), (12, 6)),
+        ("einsum", Einsum(), (12, 8)),
+    ]
+
+
+#: mobicost's MACs for each, by hand: the weight's elements at each output position, or at
+#: each input position where transposed; a product batch x M x K x N
+KIND_MACS = {
+    "conv1d": 3 * 4 * 8 * 17,  # (33 + 2 - 3) // 2 + 1 = 17 outputs
+    "conv1d-grouped": 5 * 2 * 8 * 32,  # 40 - 2 x 4 = 32 outputs, 4 / 2 inputs each
+    "conv3d": 27 * 3 * 8 * (8 * 8 * 8),
+    "convT2d": 16 * 8 * 16 * (7 * 7),  # 16 x 8 weights of 4 x 4, at 7 x 7 input positions
+    "convT2d-grouped": 16 * 2 * 9 * (7 * 9),  # 16 inputs x 8 / 4 outputs x 3 x 3, at 7 x 9
+    "convT1d": 6 * 4 * 5 * 10,
+    "convT3d": 4 * 2 * 8 * (3 * 4 * 5),
+    "baddbmm": 4 * 3 * 6 * 5,
+    "einsum": 3 * 4 * 4 * 8,
+}
+
+
+@pytest.mark.parametrize("case", range(len(KIND_MACS)), ids=list(KIND_MACS))
+def test_more_kinds_cost_as_torch_counts(case):
+    """1-d, 3-d and transposed convolutions, ``baddbmm``, ``einsum``: MACs as FlopCounterMode's
+    and as counted by hand, parameters sum(p.numel()), shapes as PyTorch's."""
+    from mobicost import from_torch
+    from mobicost.frontends import not_costed
+
+    name, module, shape = kind_modules()[case]
+    net = from_torch(module, shape)
+    assert net.total.macs == torch_macs(module, shape)[""] == KIND_MACS[name]
+    assert net.params == sum(p.numel() for p in module.parameters())
+    assert not_costed(net) == ()
+
+
+def test_addbmm_costs_its_products_where_torchs_counter_has_no_formula():
+    """``addbmm`` (a batch of products summed into one, plus ``input``): FlopCounterMode has
+    no formula for it and counts nothing; mobicost counts its products, as the counter does
+    the same sum written as ``bmm`` and ``sum``: 4 x 3 x 6 x 3 = 216 MACs."""
+    import torch
+
+    from mobicost import from_torch
+    from mobicost.frontends import not_costed
+
+    class Addbmm(torch.nn.Module):
+        def forward(self, x):
+            y = x.reshape(4, 3, 6)
+            return torch.addbmm(x[0, :3, :3], y, y.transpose(1, 2))
+
+    class Written(torch.nn.Module):
+        def forward(self, x):
+            y = x.reshape(4, 3, 6)
+            return x[0, :3, :3] + torch.bmm(y, y.transpose(1, 2)).sum(0)
+
+    net = from_torch(Addbmm(), (12, 6))
+    assert net.total.macs == 216 == torch_macs(Written(), (12, 6))[""]
+    assert torch_macs(Addbmm(), (12, 6)).get("", 0) == 0
+    assert [layer.output.shape for layer in net.layers if layer.kind == "matmul"] == [(3, 3)]
+    assert not_costed(net) == ()
+
+
+def test_convolution_rule_is_written_once_for_numbers_and_symbols():
+    k, m, n, p, g = sympy.symbols("K M N P G", positive=True)
+    symbolic = rules.convolution((k, k, k), m, n, p, groups=g, bias=True)
+    assert sympy.simplify(symbolic.macs - k**3 * m * n * p / g) == 0
+    assert sympy.simplify(symbolic.params - (k**3 * m * n / g + n)) == 0
+    number = rules.convolution((3, 3, 3), 8, 16, 512, groups=2, bias=True)
+    values = {k: 3, m: 8, n: 16, p: 512, g: 2}
+    assert (symbolic.macs.subs(values), symbolic.params.subs(values)) == (
+        number.macs,
+        number.params,
+    )
+    assert rules.conv(3, 3, 32, 64, 56, 56) == rules.convolution((3, 3), 32, 64, 56 * 56)

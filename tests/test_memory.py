@@ -92,3 +92,43 @@ def test_activation_sizes_are_torchs_real_tensors():
         for layer, bytes_ in zip(net.layers, memory.layers, strict=True):
             if bytes_.moved:  # views move nothing; their tensors are their inputs'
                 assert bytes_.output_bytes == 4 * sizes[module_name(layer)], layer.name
+
+
+def _imported(move):
+    """A 4 -> 8 channel 3x3 convolution on an 8x8 input, then ``move`` of its output added to
+    the output: y = conv(x); s = y + move(y)."""
+    import torch
+
+    from mobicost import from_torch
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(4, 8, 3, padding=1)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return y + move(y)
+
+    return from_torch(Block(), (4, 8, 8))
+
+
+@pytest.mark.requires("torch")
+def test_an_imported_models_views_share_memory_and_its_copies_do_not():
+    """The input is 4 x 8 x 8 = 256 elements, every other tensor 8 x 8 x 8 = 512 (fp32: 4
+    bytes each). With a transpose (a view): the convolution holds 256 + 512, the transpose
+    512 (its output is y's memory), the add y and its sum, 1,024: the peak, 4,096 bytes. With a
+    roll (a copy) the add holds y, the rolled copy and the sum: 1,536 elements, 6,144 bytes."""
+    import torch
+
+    view = _imported(lambda y: y.transpose(2, 3))
+    memory = network_memory(view, Workload())
+    assert [layer.kind for layer in view.layers] == ["conv", "view", "eltwise"]
+    assert memory.live == (768 * 4, 512 * 4, 1024 * 4)
+    assert memory.peak_bytes == 4_096
+    assert memory.layers[1].moved == 0
+    copy = _imported(lambda y: torch.roll(y, 1, 3))
+    memory = network_memory(copy, Workload())
+    assert memory.live == (768 * 4, 1024 * 4, 1536 * 4)
+    assert memory.peak_bytes == 6_144
+    assert memory.layers[1].moved == (512 + 512) * 4

@@ -114,8 +114,38 @@ def conv(
     * MACs = k_h * k_w * (c_in / groups) * c_out * h_out * w_out
     * params = k_h * k_w * (c_in / groups) * c_out, plus c_out with a bias.
     """
-    weights = k_h * k_w * exact_div(c_in, groups) * c_out
-    return Cost(macs=weights * h_out * w_out, params=weights + (c_out if bias else 0))
+    return convolution((k_h, k_w), c_in, c_out, h_out * w_out, groups=groups, bias=bias)
+
+
+def convolution(
+    kernel: tuple[Value, ...],
+    c_in: Value,
+    c_out: Value,
+    positions: Value,
+    *,
+    groups: Value = 1,
+    bias: bool = False,
+) -> Cost:
+    """A convolution over any number of spatial dimensions (1-d over a sequence, 2-d, 3-d over
+    a video), or a transposed one: the weight, prod(kernel) x (c_in / groups) x c_out elements,
+    applied at ``positions`` places, each a multiply-add per weight element:
+
+    * MACs = prod(kernel) * (c_in / groups) * c_out * positions
+    * params = prod(kernel) * (c_in / groups) * c_out, plus c_out with a bias.
+
+    A convolution's positions are its output's (each output a dot product over its window); a
+    transposed convolution's are its input's (each input element scatters the whole window), as
+    ``torch.utils.flop_counter``'s ``conv_flop_count``.
+
+    >>> convolution((3,), 64, 128, 100)  # a 1-d convolution, 100 outputs: 3 x 64 x 128 x 100
+    Cost(macs=2457600, params=24576, adds=0)
+    >>> convolution((3, 3), 32, 64, 56 * 56) == conv(3, 3, 32, 64, 56, 56)
+    True
+    """
+    weights = exact_div(c_in, groups) * c_out
+    for size in kernel:
+        weights = size * weights
+    return Cost(macs=weights * positions, params=weights + (c_out if bias else 0))
 
 
 # --- the layer kinds -----------------------------------------------------------------------------

@@ -4,18 +4,26 @@ Each node that reads the model's input, directly or not, becomes a layer; initia
 model's parameters where a node's kind counts them as its weights (a ``Conv``'s, a ``Gemm``'s,
 a normalisation's scale and shift), or where they enter an element-wise or data-moving node as
 a learned tensor (a position embedding, a class token: a :class:`~mobicost.nets.ops.Param`
-layer); integer tensors, scalars, and batch norm's running statistics are constants, not
-parameters. A node's module is read from the PyTorch exporter's metadata (``name_scopes``) or
-from its ``/features/features.0/Conv`` name, so layers are named as the module that made them.
+layer). Which initializers are parameters, the PyTorch exporter records (a parameter, or a
+buffer: batch norm's running statistics, Swin v2's coordinate tables); in a file without that
+record, float tensors of more than one element are (integers are shapes and indices, scalars
+constants), and batch norm's statistics are still not. A node's module is read from the
+PyTorch exporter's metadata (``name_scopes``) or from its ``/features/features.0/Conv`` name,
+so layers are named as the module that made them. Only shapes are read from the weights, never
+their values, so weights kept outside the file (external data) are not loaded.
 
 What the file holds is what is counted: an exporter that folds batch norm into the convolutions
-(``torch.onnx.export(..., optimize=True)``) leaves fewer parameters than the module had.
+(``torch.onnx.export(..., optimize=True)``) leaves fewer parameters than the module had, and
+PyTorch's leaves out parameters the exported graph never reads (an auxiliary classifier in eval
+mode), which the notes then name.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,8 +63,15 @@ REDUCTIONS = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "max", "Red
 VIEWS = {
     "Reshape", "Transpose", "Flatten", "Concat", "Slice", "Gather", "Squeeze", "Unsqueeze",
     "Expand", "Split", "Identity", "Pad", "Tile", "Cast", "CastLike", "DepthToSpace",
-    "SpaceToDepth", "GatherElements", "Dropout", "SequenceAt",
+    "SpaceToDepth", "GatherElements", "GatherND", "ScatterND", "ScatterElements", "Dropout",
+    "SequenceAt",
 }  # fmt: skip
+#: the PyTorch exporter's record of the exported program's inputs, parameters by name
+SIGNATURE = "pkg.torch.export.ExportedProgram.graph_signature"
+#: the PyTorch exporter's word for what an initializer was in the module
+SIGNATURE_KIND = "pkg.torch.export.graph_signature.InputSpec.kind"
+#: nodes with multiply-adds, costed even where their data is a constant
+PRODUCTS = {"Conv", "ConvTranspose", "MatMul", "Gemm"}
 #: nodes whose output is made from an input's shape, not its values: constants
 FACTORIES = {"Shape", "Size", "ConstantOfShape", "Constant", "Equal", "Less", "Greater", "Range"}
 
@@ -82,7 +97,7 @@ def from_onnx(
     if not os.path.isfile(text):
         raise ModelError(f"no such ONNX file: {text}")
     try:
-        model = onnx.load(text)
+        model = onnx.load(text, load_external_data=False)  # parameters' values: only if run
     except Exception as error:
         reason = str(error).strip().splitlines()
         raise ModelError(
@@ -102,7 +117,7 @@ def read_with_nodes(
     for index, node in enumerate(model.graph.node):
         node.name = node.name or f"node_{index}"
     title = name or os.path.splitext(os.path.basename(path))[0]
-    reader = _Reader(onnx, model, title, input_shape)
+    reader = _Reader(onnx, model, title, input_shape, os.path.dirname(path))
     network = reader.network(f"ONNX file {os.path.basename(path)}")
     made = {
         node.name: reader.names[node.output[0]]
@@ -114,12 +129,25 @@ def read_with_nodes(
 
 class _Reader:
     def __init__(
-        self, onnx: Any, model: Any, title: str, input_shape: Sequence[int] | None = None
+        self,
+        onnx: Any,
+        model: Any,
+        title: str,
+        input_shape: Sequence[int] | None = None,
+        folder: str = "",
     ) -> None:
         self.onnx = onnx
         self.title = title
+        self.folder = folder
         graph = model.graph
         self.initializers = {i.name: i for i in graph.initializer}
+        #: what the PyTorch exporter says each initializer was: PARAMETER, BUFFER...
+        self.kinds = {
+            value.name: prop.value
+            for value in [*graph.value_info, *graph.input]
+            for prop in value.metadata_props
+            if prop.key == SIGNATURE_KIND
+        }
         real = [i for i in graph.input if i.name not in self.initializers]
         if len(real) != 1:
             raise ModelError(f"{title}: expected one input tensor, found {len(real)}")
@@ -145,6 +173,9 @@ class _Reader:
                 "--input CxHxW (input_shape= in Python)"
             )
         self._fix_batch(real[0])
+        # a file's weights may lie beside it (external data, as a model over protobuf's 2 GB
+        # must): their values are not needed, only their shapes, so only constants are read
+        self._load_data(model, lambda tensor: not self._learned(tensor))
         try:
             inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
         except Exception as error:
@@ -168,6 +199,7 @@ class _Reader:
         #: an Identity's output that names a parameter the exporter stored once for several
         #: equal ones (a new model's norm scales, all ones) -> the initializer it reads
         self.aliases: dict[str, str] = {}
+        self.copies = _copies(inferred.graph, self.derived)
         self.builder = GraphBuilder(ops.shaped(self.shapes[self.input_name]))
 
     def _fix_batch(self, value: Any) -> None:
@@ -177,8 +209,11 @@ class _Reader:
             dim.dim_value = 1
 
     def _learned(self, tensor: Any) -> bool:
-        """A float tensor of more than one element: a parameter (integers are shapes and
-        indices, scalars are constants)."""
+        """A parameter: where the exporter says what each initializer was (PyTorch's records
+        its module's parameters and buffers), what it calls a parameter; elsewhere a float
+        tensor of more than one element (integers are shapes and indices, scalars constants)."""
+        if self.kinds:
+            return self.kinds.get(tensor.name) == "PARAMETER"
         floats = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
         size = 1
         for d in tensor.dims:
@@ -209,6 +244,13 @@ class _Reader:
                 size = self.numel(key)
                 op = ops.Param((size,), size)
                 self.builder.add(key, "unused", op, [], (size,), "")
+        left = self._left_out()
+        if left:
+            notes.append(
+                "Parameters the exporter names but the file does not hold (the exported graph "
+                "never reads them, as an auxiliary classifier in eval mode; their sizes are "
+                "not in the file, so not counted): " + ", ".join(left) + "."
+            )
         outputs = [self.shapes.get(o.name, ()) for o in self.model.graph.output]
         classes = outputs[0][-1] if outputs and outputs[0] else 0
         return imported_network(
@@ -220,6 +262,17 @@ class _Reader:
             classes=classes,
         )
 
+    def _left_out(self) -> list[str]:
+        """The modules whose parameters the PyTorch exporter's signature names (``PARAMETER
+        target='aux1.conv.conv.weight'``) but no initializer holds, each with its count:
+        ``aux1 (7 tensors)``."""
+        signature = next(
+            (p.value for p in self.model.graph.metadata_props if p.key == SIGNATURE), ""
+        )
+        targets = re.findall(r"PARAMETER target='([^']+)'", signature)
+        missing = Counter(t.partition(".")[0] for t in targets if t not in self.initializers)
+        return [f"{module} ({count} tensors)" for module, count in missing.items()]
+
     # --- one node ---
 
     def node(self, node: Any) -> None:
@@ -227,17 +280,10 @@ class _Reader:
         live = [i for i in inputs if i in self.names]
         if node.op_type == "CastLike" and inputs[0] not in self.names:
             live = []  # a constant cast to the type of a tensor: still a constant
-        if not live or node.op_type in FACTORIES:
-            if node.op_type == "Identity" and inputs and inputs[0] in self.initializers:
-                if inputs[0] in self.derived:  # a parameter the exporter merged with an equal
-                    self.aliases[node.output[0]] = inputs[0]  # one: a parameter of its own
-                    self.derived[node.output[0]] = frozenset({node.output[0]})
-                return
-            if node.op_type not in FACTORIES:
-                params = frozenset().union(*(self.derived.get(i, frozenset()) for i in inputs))
-                if params:
-                    for out in node.output:
-                        self.derived[out] = params
+        if node.op_type in FACTORIES:
+            return
+        if not live and not self._constant_data(node, inputs):
+            self._derive(node, inputs)
             return
         if node.op_type == "SplitToSequence":  # a view whose parts SequenceAt takes
             self.names[node.output[0]] = self.names[inputs[0]]
@@ -272,19 +318,101 @@ class _Reader:
             fn = f"onnx.{node.op_type}"
             self.names[out] = self.builder.add(base, fn, chosen, args, shape, base)
 
+    def _load_data(self, model: Any, wanted: Callable[[Any], bool]) -> None:
+        """Read the external data of the ``wanted`` initializers into ``model``."""
+        helper = self.onnx.external_data_helper
+        for tensor in model.graph.initializer:
+            if helper.uses_external_data(tensor) and wanted(tensor):
+                try:
+                    helper.load_external_data_for_tensor(tensor, self.folder)
+                except OSError as error:
+                    raise ModelError(
+                        f"{self.title}: the weights file beside it cannot be read "
+                        f"({error.strerror or error}): {tensor.name}"
+                    ) from None
+                tensor.data_location = self.onnx.TensorProto.DEFAULT
+                del tensor.external_data[:]
+
+    def _derive(self, node: Any, inputs: Sequence[str]) -> None:
+        """A node on parameters and constants alone: what it makes is made of its inputs'
+        parameters (a transposed weight), or, where the exporter stored equal parameters once
+        and reads the one again, a parameter of its own."""
+        if node.output[0] in self.copies:
+            self.aliases[node.output[0]] = inputs[0]
+            self.derived[node.output[0]] = frozenset({node.output[0]})
+            return
+        params = frozenset().union(*(self.derived.get(i, frozenset()) for i in inputs))
+        if params:
+            for out in node.output:
+                self.derived[out] = params
+
+    def _constant_data(self, node: Any, inputs: Sequence[str]) -> bool:
+        """Whether ``node`` applies learned weights to a constant (Swin v2's position-bias MLP
+        on its coordinate table, a buffer): computed in the forward pass, so costed, the
+        constant a layer of no parameters."""
+        if node.op_type not in PRODUCTS or len(inputs) < 2 or inputs[0] in self.derived:
+            return False
+        if not any(i in self.derived for i in inputs[1:]) or inputs[0] not in self.shapes:
+            return False
+        shape = self.shapes[inputs[0]]
+        name = self.builder.add(inputs[0], "constant", ops.Param(shape, 0), [], shape, "")
+        self.names[inputs[0]] = name
+        return True
+
     def _run(self) -> None:
         """Shapes that static inference could not make (a Slice whose bounds are computed, as
-        in Swin's windows): the model run once on zeros by onnx's reference evaluator."""
+        in Swin's windows): the model run once on zeros, by ONNX Runtime where it is installed
+        (every node's output made an output of the graph), else by onnx's reference evaluator
+        (slow: minutes for a Swin at 224)."""
         if self.ran:
             return
         self.ran = True
         import numpy
-        from onnx.reference import ReferenceEvaluator
 
+        self._load_data(self.model, lambda tensor: True)
         graph = self.model.graph
         value = next(i for i in graph.input if i.name == self.input_name)
         dtype = self.onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
         feeds = {self.input_name: numpy.zeros(self.shapes[self.input_name], dtype=dtype)}
+        try:
+            results = self._run_ort(feeds)
+        except Exception:  # no onnxruntime, or a model it cannot run: the reference evaluator
+            results = self._run_reference(feeds)
+        for key, array in results.items():
+            if hasattr(array, "shape"):
+                self.shapes.setdefault(key, tuple(int(d) for d in array.shape))
+
+    def _run_ort(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        import onnxruntime
+
+        model = self.onnx.ModelProto()
+        model.CopyFrom(self.model)
+        known = {o.name for o in model.graph.output}
+        tensors = {
+            info.name
+            for info in model.graph.value_info
+            if info.type.HasField("tensor_type") and info.name not in known
+        }
+        wanted = [o for node in model.graph.node for o in node.output if o and o not in known]
+        for name in wanted:
+            info = model.graph.output.add()
+            info.name = name
+            if name in tensors:  # its element type, where inference found it
+                info.type.tensor_type.elem_type = next(
+                    v.type.tensor_type.elem_type for v in model.graph.value_info if v.name == name
+                )
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = onnxruntime.InferenceSession(
+            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+        names = [o.name for o in session.get_outputs()]
+        return dict(zip(names, session.run(names, feeds), strict=True))
+
+    def _run_reference(self, feeds: dict[str, Any]) -> dict[str, Any]:
+        from onnx.reference import ReferenceEvaluator
+
         try:
             results: Any = ReferenceEvaluator(self.model).run(None, feeds, intermediate=True)
         except Exception as error:
@@ -293,9 +421,7 @@ class _Reader:
                 f"{self.title}: ONNX shape inference left shapes unknown, and running the "
                 f"model to find them failed: {reason[0] if reason else type(error).__name__}"
             ) from None
-        for key, array in results.items():
-            if hasattr(array, "shape"):
-                self.shapes.setdefault(key, tuple(int(d) for d in array.shape))
+        return dict(results)
 
     def _param_node(self, key: str, base: str) -> str:
         if key in self.param_nodes:
@@ -379,31 +505,60 @@ def _module(node: Any) -> str:
     return ""
 
 
-def _conv(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
+def _conv(transposed: bool) -> Callable[[_Reader, list[str], dict[str, Any]], Made]:
+    """``Conv`` and ``ConvTranspose``: the paper's 2-d convolution, or any other (1-d, 3-d,
+    transposed, whose weight is C_in x C_out / groups x kernel) as a :class:`ops.ConvNd`."""
+
+    def make(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
+        return _convolution(reader, inputs, attrs, transposed)
+
+    return make
+
+
+def _convolution(
+    reader: _Reader, inputs: list[str], attrs: dict[str, Any], transposed: bool
+) -> Made:
     x, weight = inputs[0], inputs[1]
     bias = inputs[2] if len(inputs) > 2 and reader.is_param(inputs[2]) else None
     shape = reader.shapes.get(weight) or tuple(reader.initializers[weight].dims)
-    if (
-        len(shape) != 4
-        or not reader.is_param(weight)
-        or attrs.get("auto_pad", b"NOTSET")
-        not in (
-            b"NOTSET",
-            "NOTSET",
-        )
-    ):
+    if len(shape) < 3 or not reader.is_param(weight) or _auto_pad(attrs) or "output_shape" in attrs:
         return None
-    pads = list(attrs.get("pads", [0, 0, 0, 0]))
-    op = ops.Conv(
-        filters=int(shape[0]),
-        kernel=(int(shape[2]), int(shape[3])),
-        stride=_pair(attrs.get("strides", [1, 1])),
-        padding=(int(pads[0]), int(pads[2]), int(pads[1]), int(pads[3])),
-        dilation=_pair(attrs.get("dilations", [1, 1])),
-        groups=int(attrs.get("group", 1)),
+    spatial = len(shape) - 2
+    pads = [int(p) for p in attrs.get("pads", [0] * 2 * spatial)]
+    strides = tuple(int(v) for v in attrs.get("strides", [1] * spatial))
+    dilations = tuple(int(v) for v in attrs.get("dilations", [1] * spatial))
+    groups = int(attrs.get("group", 1))
+    claimed = {k for k in (weight, bias) if k and reader.is_param(k)}
+    if spatial == 2 and not transposed:
+        op: Op = ops.Conv(
+            filters=int(shape[0]),
+            kernel=(int(shape[2]), int(shape[3])),
+            stride=_pair(strides),
+            padding=(pads[0], pads[2], pads[1], pads[3]),
+            dilation=_pair(dilations),
+            groups=groups,
+            has_bias=bias is not None,
+        )
+        return op, [x], claimed
+    op = ops.ConvNd(
+        filters=int(shape[1]) * groups if transposed else int(shape[0]),
+        kernel=tuple(int(k) for k in shape[2:]),
+        stride=strides,
+        padding=tuple(zip(pads[:spatial], pads[spatial:], strict=True)),
+        dilation=dilations,
+        groups=groups,
         has_bias=bias is not None,
+        transposed=transposed,
+        output_padding=tuple(int(v) for v in attrs.get("output_padding", [0] * spatial))
+        if transposed
+        else (),
     )
-    return op, [x], {k for k in (weight, bias) if k and reader.is_param(k)}
+    return op, [x], claimed
+
+
+def _auto_pad(attrs: dict[str, Any]) -> bool:
+    """Whether padding is left to ``auto_pad`` (SAME_UPPER...), which is not read yet."""
+    return attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
 
 
 def _gemm(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
@@ -427,6 +582,12 @@ def _matmul(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
     if reader.is_param(b) and len(shape) == 2:
         return ops.MatMul(int(shape[1]), weight=True), [a], {b}
     return ops.MatMul(), [a, b], set()
+
+
+def _einsum(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
+    equation = attrs.get("equation", b"")
+    text = equation.decode() if isinstance(equation, bytes) else str(equation)
+    return ops.Einsum(text), [i for i in inputs if i], set()
 
 
 def _norm(fn: str) -> Callable[[_Reader, list[str], dict[str, Any]], Made]:
@@ -474,9 +635,11 @@ def _pair(value: Any) -> tuple[int, int]:
 
 
 _HANDLERS: dict[str, Callable[[_Reader, list[str], dict[str, Any]], Made]] = {
-    "Conv": _conv,
+    "Conv": _conv(transposed=False),
+    "ConvTranspose": _conv(transposed=True),
     "Gemm": _gemm,
     "MatMul": _matmul,
+    "Einsum": _einsum,
     "BatchNormalization": _norm("batch"),
     "LayerNormalization": _norm("layer"),
     "GroupNormalization": _norm("group"),
@@ -486,3 +649,25 @@ _HANDLERS: dict[str, Callable[[_Reader, list[str], dict[str, Any]], Made]] = {
     "GlobalAveragePool": _pool("GlobalAveragePool"),
     "GlobalMaxPool": _pool("GlobalMaxPool"),
 }
+
+
+def _copies(graph: Any, learned: dict[str, frozenset[str]]) -> set[str]:
+    """The outputs of ``Identity`` nodes that stand for parameters the exporter stored once for
+    several equal ones (a fresh model's norm scales, all ones, which the TorchScript exporter
+    merges): every Identity of a learned initializer that other nodes read as well, all but one
+    where only Identities read it. A parameter read by one Identity alone is that parameter
+    passed on (Swin v2's query-key-value bias, cloned before its key part is zeroed)."""
+    identities: dict[str, list[str]] = {}
+    direct: set[str] = set()
+    for node in graph.node:
+        for name in node.input:
+            if name not in learned:
+                continue
+            if node.op_type == "Identity":
+                identities.setdefault(name, []).append(node.output[0])
+            else:
+                direct.add(name)
+    copies: set[str] = set()
+    for name, outputs in identities.items():
+        copies.update(outputs if name in direct else outputs[1:])
+    return copies

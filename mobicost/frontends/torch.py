@@ -65,7 +65,7 @@ ELTWISE = {"add", "sub", "rsub", "mul", "div", "maximum", "minimum", "masked_fil
 REDUCTIONS = {"mean": "mean", "sum": "sum", "amax": "max", "max": "max",
               "linalg_vector_norm": "norm"}  # fmt: skip
 #: operations with multiply-adds, costed even where they read no activation
-PRODUCTS = {"convolution", "addmm", "mm", "bmm", "baddbmm"}
+PRODUCTS = {"convolution", "addmm", "mm", "bmm", "baddbmm", "addbmm"}
 VIEWS = {
     "view", "_unsafe_view", "reshape", "permute", "transpose", "t", "expand", "unsqueeze",
     "squeeze", "select", "slice", "clone", "alias", "contiguous", "cat", "stack", "roll",
@@ -432,9 +432,24 @@ Made = tuple[Op, list[Any], set[int]] | None
 
 
 def _conv(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
-    x, weight, bias, stride, padding, dilation, transposed, _, groups = args[:9]
-    if transposed or weight.dim() != 4 or not tracer.fresh(weight):
+    x, weight, bias, stride, padding, dilation, transposed, output_padding, groups = args[:9]
+    if not tracer.fresh(weight):
         return None  # a weight counted already is not costed yet: named, never counted twice
+    if transposed or weight.dim() != 4:  # 1-d, 3-d, or transposed (its weight is C_in first)
+        spatial = weight.dim() - 2
+        filters = int(weight.shape[1]) * int(groups) if transposed else int(weight.shape[0])
+        nd = ops.ConvNd(
+            filters=filters,
+            kernel=tuple(int(k) for k in weight.shape[2:]),
+            stride=_each(stride, spatial),
+            padding=tuple((p, p) for p in _each(padding, spatial)),
+            dilation=_each(dilation, spatial),
+            groups=int(groups),
+            has_bias=tracer.fresh(bias),
+            transposed=bool(transposed),
+            output_padding=_each(output_padding, spatial) if transposed else (),
+        )
+        return nd, [x], tracer.claim(weight, bias)
     op = ops.Conv(
         filters=int(weight.shape[0]),
         kernel=(int(weight.shape[2]), int(weight.shape[3])),
@@ -451,9 +466,20 @@ def _addmm(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
     bias, a, b = args[:3]
     if kwargs.get("beta", 1) != 1 or kwargs.get("alpha", 1) != 1:
         return None
-    if not tracer.is_param(bias):
-        return None
+    if not tracer.is_param(bias):  # an activation added to the product, not a bias
+        return ops.MatMul(added=True), [a, b, bias], set()
     return _product(tracer, a, b, bias)
+
+
+def _added_product(summed: bool) -> Callable[[_Tracer, Any, Any], Made]:
+    """``baddbmm`` (``summed`` false) and ``addbmm``: ``input`` plus a batch of products, that
+    batch summed into one where ``summed``; their scalings (beta, alpha) are no multiply-adds."""
+
+    def make(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
+        added, a, b = args[:3]
+        return ops.MatMul(added=True, summed=summed), [a, b, added], set()
+
+    return make
 
 
 def _mm(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
@@ -528,6 +554,12 @@ def _pair(value: Any) -> tuple[int, int]:
     return (items[0], items[-1])
 
 
+def _each(value: Any, spatial: int) -> tuple[int, ...]:
+    """One value per spatial dimension, from a list or one number for all."""
+    items = [int(v) for v in value] if isinstance(value, list | tuple) else [int(value)]
+    return tuple(items) if len(items) == spatial else (items[0],) * spatial
+
+
 def _pads(value: Any) -> tuple[int, int, int, int]:
     top, left = _pair(value)
     return (top, top, left, left)
@@ -538,6 +570,8 @@ _HANDLERS: dict[str, Callable[[_Tracer, Any, Any], Made]] = {
     "addmm": _addmm,
     "mm": _mm,
     "bmm": _mm,
+    "baddbmm": _added_product(summed=False),
+    "addbmm": _added_product(summed=True),
     **dict.fromkeys(ATTENTION, _attention),
     "native_batch_norm": _batch_norm,
     "_native_batch_norm_legit_no_training": _batch_norm,

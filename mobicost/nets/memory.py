@@ -11,9 +11,11 @@ Conventions, stated once here and in every report's footer:
 * Peak activation memory runs the layers in order: while a layer runs, its inputs and its output
   are live, and a tensor stays live until its last consumer has run (so residual and concat
   branches hold their tensors). The network's input is live until its last consumer; the last
-  layer's output at the end. A view (flatten, dropout at inference, a channel split) is no new
-  memory: it shares its input's, and keeps it live as long as the view is used. Weights are not
-  activations: they are counted apart (``weight_bytes``).
+  layer's output at the end. A view (flatten, dropout at inference, a channel split; in an
+  imported model a reshape, permutation, expansion or slice, :func:`is_view`) is no new memory:
+  it shares its input's, and keeps it live as long as the view is used; a concatenation, pad,
+  roll or contiguous copy is a new tensor. Weights are not activations: they are counted apart
+  (``weight_bytes``).
 
 >>> from mobicost.nets.network import network
 >>> net = network("mobilenet-v1")
@@ -45,6 +47,14 @@ assert tuple(DTYPE_BYTES) == DTYPES
 
 #: kinds whose output is a view of their input: no new memory, no bytes moved
 VIEWS = (ops.Flatten, ops.Dropout, ops.Split)
+
+
+def is_view(op: ops.Op) -> bool:
+    """Whether a layer's output is its first input's memory seen another way: no new tensor,
+    no bytes moved. A flatten, dropout at inference and a channel split are; so are an
+    imported model's reshapes, permutations, expansions and slices (:attr:`ops.View.aliases`),
+    where its concatenations, pads, rolls and contiguous copies write new tensors."""
+    return isinstance(op, VIEWS) or (isinstance(op, ops.View) and op.aliases)
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,7 @@ class LayerMemory:
 
 def layer_memory(layer: Layer, workload: Workload) -> LayerMemory:
     """The bytes ``layer`` moves under ``workload`` (a view moves none)."""
-    if isinstance(layer.op, VIEWS):
+    if is_view(layer.op):
         return LayerMemory(0, 0, 0, 0)
     per = workload.batch * workload.activation_size
     return LayerMemory(
@@ -163,7 +173,7 @@ def tensor_bytes(network: Network, workload: Workload) -> dict[str, int]:
     per = workload.batch * workload.activation_size
     size = {"input": network.input.elements * per}
     for layer in network.layers:
-        if not isinstance(layer.op, VIEWS):
+        if not is_view(layer.op):
             size[layer.name] = layer.output.elements * per
     return size
 
@@ -175,7 +185,7 @@ def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], lis
     base = {layer.name: layer.name for layer in layers}  # a view's memory is its input's
     base["input"] = "input"
     for layer in layers:
-        if isinstance(layer.op, VIEWS):
+        if is_view(layer.op):
             base[layer.name] = base[layer.node.inputs[0]]
     size = tensor_bytes(network, workload)
     last_use = {name: -1 for name in size}

@@ -734,32 +734,54 @@ class MatMul(Op):
     """A matrix product over the last two dimensions, batched over the others: a fully connected
     layer on a vector or on tokens (``weight``: one input, the right operand the layer's learned
     K x ``units`` weight) or a product of two activations (``weight`` false: two inputs, as
-    attention's scores in Swin's windows). MACs: batch x M x K x N (:func:`rules.matmul`)."""
+    attention's scores in Swin's windows). MACs: batch x M x K x N (:func:`rules.matmul`).
+
+    ``added``: a third input is added to the product, broadcast (``baddbmm``'s ``input``, or
+    ``addmm``'s where it is an activation, not a bias): no MACs of its own. ``summed``: the
+    batch of products is summed into one M x N matrix (``addbmm``), the same MACs.
+
+    >>> a, b = shaped((4, 3, 5)), shaped((4, 5, 2))
+    >>> summed = MatMul(added=True, summed=True)
+    >>> out = summed.infer((a, b, shaped((3, 2))))
+    >>> out.shape, summed.cost((a, b), out, None, False).macs == 4 * 3 * 5 * 2
+    ((3, 2), True)
+    """
 
     kind: ClassVar[str] = "matmul"
     units: int = 0  #: N, the weight's columns (a product of two activations: 0)
     weight: bool = False
     has_bias: bool = False
+    added: bool = False
+    summed: bool = False
 
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         if self.weight:
             x = _one(inputs, "a fully connected layer")
             return shaped((*x.shape[:-1], self.units), image=False)
-        if len(inputs) != 2:
-            raise _fail(f"a matrix product takes two inputs, got {len(inputs)}")
-        a, b = (t.shape for t in inputs)
+        operands = 3 if self.added else 2
+        if len(inputs) != operands:
+            raise _fail(f"this matrix product takes {operands} inputs, got {len(inputs)}")
+        a, b = inputs[0].shape, inputs[1].shape
         if len(a) < 2 or len(b) < 2 or a[-1] != b[-2]:
             raise _fail(f"a matrix product of {inputs[0].text} and {inputs[1].text}")
-        return shaped((*broadcast(a[:-2], b[:-2]), a[-2], b[-1]), image=False)
+        batch = () if self.summed else broadcast(a[:-2], b[:-2])
+        out = (*batch, a[-2], b[-1])
+        if self.added and broadcast(out, inputs[2].shape) != out:
+            raise _fail(f"{inputs[2].text} cannot be added to a {'x'.join(map(str, out))} product")
+        return shaped(out, image=False)
 
     def cost(
         self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
     ) -> Cost:
-        shape = out.shape
-        k = inputs[0].shape[-1]
-        m = shape[-2] if len(shape) > 1 else 1
-        batch = _product(shape[:-2])
-        return rules.matmul(batch, m, k, shape[-1], weight=self.weight, bias=self.has_bias)
+        if self.weight:
+            shape = out.shape
+            m = shape[-2] if len(shape) > 1 else 1
+            batch = _product(shape[:-2])
+            k = inputs[0].shape[-1]
+            return rules.matmul(batch, m, k, shape[-1], weight=True, bias=self.has_bias)
+        a, b = inputs[0].shape, inputs[1].shape
+        batch = _product(broadcast(a[:-2], b[:-2]))
+        return rules.matmul(batch, a[-2], a[-1], b[-1], bias=self.has_bias)
 
     def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         return "Linear" if self.weight else "MatMul"
@@ -767,10 +789,159 @@ class MatMul(Op):
     def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         if self.weight:
             return f"{inputs[0].shape[-1]}x{out.shape[-1]}" + (" +b" if self.has_bias else "")
-        return " @ ".join(t.text for t in inputs)
+        product = " @ ".join(t.text for t in inputs[:2])
+        return f"{product} + {inputs[2].text}" if self.added else product
 
     def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         return "Fully Connected" if self.weight else "MatMul"
+
+
+@dataclass(frozen=True)
+class Einsum(Op):
+    """A product of two tensors written as an einsum (``equation``: ``bhid,bhjd->bhij``),
+    costed as ``torch.einsum`` computes it and torch's counter counts it: an index of one
+    operand alone that the output drops is summed first (no MACs), then one batched matrix
+    product, :func:`rules.matmul` with batch the indices of both operands and the output, M
+    the first operand's and the output's, K both operands' that the output drops, N the
+    second's and the output's. One operand (a transpose, a trace) has no MACs; more than two
+    are not costed.
+
+    >>> q, k = shaped((1, 12, 197, 64), image=False), shaped((1, 12, 197, 64), image=False)
+    >>> scores = Einsum("bhid,bhjd->bhij")
+    >>> out = scores.infer((q, k))
+    >>> out.text, scores.cost((q, k), out, None, False).macs == 12 * 197 * 197 * 64
+    ('1x12x197x197', True)
+    """
+
+    kind: ClassVar[str] = "einsum"
+    equation: str = ""
+
+    def _terms(self, inputs: tuple[Tensor, ...]) -> tuple[list[str], str, dict[str, int]]:
+        text = "".join(self.equation.split())
+        left, arrow, output = text.partition("->")
+        terms = left.split(",")
+        if not arrow or "." in text or len(terms) != len(inputs) or len(terms) > 2:
+            raise _fail(f"einsum {self.equation!r} of {len(inputs)} inputs is not costed")
+        sizes: dict[str, int] = {}
+        for term, tensor in zip(terms, inputs, strict=True):
+            if len(term) != len(tensor.shape):
+                raise _fail(f"einsum {self.equation!r}: {term} does not name {tensor.text}")
+            for index, size in zip(term, tensor.shape, strict=True):
+                if sizes.setdefault(index, size) != size and 1 not in (size, sizes[index]):
+                    raise _fail(
+                        f"einsum {self.equation!r}: {index} is both {sizes[index]} and {size}"
+                    )
+                sizes[index] = max(size, sizes[index])
+        if any(index not in sizes for index in output):
+            raise _fail(f"einsum {self.equation!r}: an output index no input has")
+        return terms, output, sizes
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        _, output, sizes = self._terms(inputs)
+        return shaped(tuple(sizes[index] for index in output), image=False)
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        terms, output, sizes = self._terms(inputs)
+        if len(terms) == 1:
+            return rules.ZERO
+        a, b = set(terms[0]), set(terms[1])
+        o = set(output)
+
+        def size(indices: set[str]) -> int:
+            return _product(tuple(sizes[index] for index in sorted(indices)))
+
+        batch, m = size(a & b & o), size((a - b) & o)
+        return rules.matmul(batch, m, size((a & b) - o), size((b - a) & o))
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "Einsum"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "".join(self.equation.split())
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        return "MatMul"
+
+
+@dataclass(frozen=True)
+class ConvNd(Op):
+    """A convolution over any number of spatial dimensions, batch of one first (a 1-d one over
+    a 1 x C x L sequence, a 3-d one over a 1 x C x D x H x W video), or a transposed one
+    (``transposed``: a decoder's upsampling, whose input positions each scatter the window).
+    ``padding`` is each spatial dimension's (before, after); a transposed convolution's output
+    grows by ``output_padding`` at the end. The 2-d convolution of the paper's tables is
+    :class:`Conv`. MACs and parameters: :func:`rules.convolution`, the weight's elements at
+    each output position, or at each input position where transposed.
+
+    >>> up = ConvNd(16, (2, 2), stride=(2, 2), padding=((0, 0), (0, 0)), transposed=True)
+    >>> out = up.infer((shaped((1, 32, 7, 7)),))
+    >>> out.shape, up.cost((shaped((1, 32, 7, 7)),), out, None, False).macs == 32 * 16 * 4 * 49
+    ((1, 16, 14, 14), True)
+    """
+
+    kind: ClassVar[str] = "convnd"
+    filters: int
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...] = ()
+    padding: tuple[tuple[int, int], ...] = ()
+    dilation: tuple[int, ...] = ()
+    groups: int = 1
+    has_bias: bool = False
+    transposed: bool = False
+    output_padding: tuple[int, ...] = ()
+
+    def _each(self, values: tuple[int, ...], default: int) -> tuple[int, ...]:
+        return values or (default,) * len(self.kernel)
+
+    def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
+        x = _one(inputs, "a convolution").shape
+        if len(x) != len(self.kernel) + 2:
+            raise _fail(
+                f"a {len(self.kernel)}-d convolution needs a 1 x C x {len(self.kernel)}-d input, "
+                f"not {'x'.join(map(str, x))}"
+            )
+        for what, channels in (("input", x[1]), ("output", self.filters)):
+            if channels % self.groups:
+                raise _fail(
+                    f"{channels} {what} channels cannot be split into {self.groups} equal groups"
+                )
+        pads = self.padding or ((0, 0),) * len(self.kernel)
+        extra = self._each(self.output_padding, 0)
+        sizes = []
+        for size, k, s, (before, after), d, more in zip(
+            x[2:], self.kernel, self._each(self.stride, 1), pads,
+            self._each(self.dilation, 1), extra, strict=True,
+        ):  # fmt: skip
+            if self.transposed:
+                sizes.append((size - 1) * s - before - after + d * (k - 1) + more + 1)
+            else:
+                sizes.append(window_output(size, k, s, before, after, d))
+        if min(sizes) < 1:
+            raise _fail(f"a transposed convolution of {'x'.join(map(str, x))} makes nothing")
+        return shaped((1, self.filters, *sizes))
+
+    def cost(
+        self, inputs: tuple[Tensor, ...], out: Tensor, conventions: Conventions, bias: bool
+    ) -> Cost:
+        x = inputs[0].shape
+        positions = _product((x if self.transposed else out.shape)[2:])
+        return rules.convolution(
+            self.kernel, x[1], self.filters, positions, groups=self.groups, bias=self.has_bias
+        )
+
+    def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        name = "ConvTranspose" if self.transposed else "Conv"
+        return f"{name} {len(self.kernel)}d / s{'x'.join(map(str, self._each(self.stride, 1)))}"
+
+    def filter_shape(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        shape = "x".join(map(str, (*self.kernel, inputs[0].shape[1], self.filters)))
+        return shape + (f" g{self.groups}" if self.groups > 1 else "")
+
+    def category(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
+        name = "ConvTranspose" if self.transposed else "Conv"
+        return f"{name} {'x'.join(map(str, self.kernel))}"
 
 
 @dataclass(frozen=True)
@@ -882,14 +1053,36 @@ class Reduce(Op):
         return "Reduce"
 
 
+#: the moves that make no new tensor, by PyTorch's (ATen's) and ONNX's names: the output is
+#: the input's memory seen another way, as PyTorch's views are (a reshape, a permutation, an
+#: expansion, a slice, a split); every other move (cat, stack, pad, roll, gather, a clone or
+#: contiguous copy, a cast) writes a new tensor
+ALIASES = frozenset({
+    "view", "_unsafe_view", "_reshape_alias", "reshape", "flatten", "unflatten", "permute",
+    "transpose", "t", "movedim", "expand", "expand_as", "unsqueeze", "squeeze", "select",
+    "slice", "narrow", "split", "split_with_sizes", "unsafe_split", "unbind", "chunk",
+    "as_strided", "alias", "detach", "dropout", "native_dropout", "identity", "sequenceat",
+})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class View(Op):
     """A tensor moved, not computed (``fn``: reshape, permute, transpose, expand, slice, cat,
-    roll, pad...) to ``dims``: free."""
+    roll, pad...) to ``dims``: free. Where ``fn`` is one of :data:`ALIASES` it is a view of its
+    first input's memory; otherwise a copy.
+
+    >>> View("transpose").aliases, View("cat").aliases, View("contiguous").aliases
+    (True, False, False)
+    """
 
     kind: ClassVar[str] = "view"
     fn: str = "view"
     dims: tuple[int, ...] = ()
+
+    @property
+    def aliases(self) -> bool:
+        """Whether the output is the first input's memory (no new tensor)."""
+        return self.fn.lower() in ALIASES
 
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         if not inputs:
@@ -958,7 +1151,7 @@ def image_output(op: Op, inputs: tuple[Tensor, ...]) -> bool:
     make, and what element-wise operations make of a map. The one rule by which an imported
     model's observed shapes and a spec's inferred ones become the same :class:`Tensor`
     (:func:`shaped`)."""
-    if isinstance(op, Conv | Pool):
+    if isinstance(op, Conv | ConvNd | Pool):
         return True
     if isinstance(op, Norm):
         return op.fn == "batch"
@@ -969,5 +1162,6 @@ def image_output(op: Op, inputs: tuple[Tensor, ...]) -> bool:
 
 #: the kinds of imported models and transformers, by name (spec files write them too)
 TENSOR_KINDS: dict[str, type[Op]] = {
-    cls.kind: cls for cls in (MatMul, Attention, Norm, Eltwise, Reduce, View, Param, Uncosted)
+    cls.kind: cls
+    for cls in (MatMul, Einsum, ConvNd, Attention, Norm, Eltwise, Reduce, View, Param, Uncosted)
 }
