@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from ..nets.network import Network
 
-WIDTHS = (8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 256, 320, 384, 512, 640, 768, 1024)
+#: channel counts: multiples of 8, and others (20, 44...), on which a runtime takes other kernels
+#: (ONNX Runtime's blocked NCHWc layout wants multiples of 8; a split of 116 channels has 58)
+WIDTHS = (
+    8, 16, 20, 24, 32, 40, 44, 48, 60, 64, 80, 96, 100, 112, 128, 140, 160, 192, 200, 256, 300,
+    320, 384, 420, 512, 640, 768, 1024,
+)  # fmt: skip
 SIZES = (16, 24, 32, 48, 56, 64, 96, 112, 128, 160, 192, 224)
 ACTS = ("relu", "relu6", "hswish", "swish", "relu")
 
