@@ -132,3 +132,31 @@ def test_an_imported_models_views_share_memory_and_its_copies_do_not():
     assert memory.live == (768 * 4, 1024 * 4, 1536 * 4)
     assert memory.peak_bytes == 6_144
     assert memory.layers[1].moved == (512 + 512) * 4
+
+
+@pytest.mark.requires("torch")
+def test_learned_tensors_live_with_the_weights_not_the_activations():
+    """An embedding's table and a position embedding are parameters read as they are: their
+    bytes are weights, never live activations. By hand, 8 token ids (32 bytes as fp32), the
+    lookup's 8 x 16 output (512) and the sum with the positions (512): the peak is the sum's
+    activation operand and its output, 1,024 bytes, not the table's 64,000."""
+    import torch
+    from torch import nn
+
+    from mobicost import from_torch
+    from mobicost.nets.memory import Workload, network_memory, tensor_bytes
+
+    class Lookup(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = nn.Embedding(1000, 16)
+            self.pos = nn.Parameter(torch.zeros(1, 8, 16))
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            return self.table(ids) + self.pos
+
+    net = from_torch(Lookup(), (8,), tokens=True)
+    memory = network_memory(net, Workload())
+    assert tensor_bytes(net, Workload()) == {"input": 32, "table": 512, "add": 512}
+    assert memory.live == (32, 544, 512, 1024) and memory.peak_bytes == 1024
+    assert sum(layer.weight_bytes for layer in memory.layers) == (16_000 + 128) * 4

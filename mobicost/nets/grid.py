@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from . import ops
-from .memory import Workload, is_view, live_sets, network_memory, tensor_bytes
+from .memory import Workload, allocates, live_sets, network_memory, tensor_bytes
 from .network import Network, build
 from .ops import Tensor
 from .spec import INPUT, Spec, WidthReads, reads_size
@@ -318,7 +318,7 @@ def _column(
             macs.append(int(cost.macs))
             adds.append(int(cost.adds) + ops.activation_ops(op, out, conventions))
             params.append(int(cost.params + layer.bn.params))
-            if not is_view(op):
+            if allocates(op):
                 sizes[layer.name] = out.elements * per
     except MobicostError:
         return None
@@ -444,7 +444,7 @@ def _alike(
                 out_vectors["adds"][k] = int(cost.adds) + ops.activation_ops(op, out, conventions)
                 out_vectors["params"][k] = int(cost.params + layer.bn.params)
                 shapes[layer.name] = out
-                if not is_view(op):
+                if allocates(op):
                     sizes[layer.name] = out.elements * per
         except MobicostError:
             return {}

@@ -57,6 +57,14 @@ def is_view(op: ops.Op) -> bool:
     return isinstance(op, VIEWS) or (isinstance(op, ops.View) and op.aliases)
 
 
+def allocates(op: ops.Op) -> bool:
+    """Whether a layer's output is a new activation tensor: not a view of its input
+    (:func:`is_view`), nor a learned tensor read as it is (a class token, a position
+    embedding, an embedding's table: :class:`~mobicost.nets.ops.Param`), which lives with the
+    weights and is counted there."""
+    return not is_view(op) and not isinstance(op, ops.Param)
+
+
 @dataclass(frozen=True)
 class Workload:
     """What a network is run on: a batch size, and the data types of its weights and of its
@@ -134,6 +142,8 @@ def layer_memory(layer: Layer, workload: Workload) -> LayerMemory:
     """The bytes ``layer`` moves under ``workload`` (a view moves none)."""
     if is_view(layer.op):
         return LayerMemory(0, 0, 0, 0)
+    if isinstance(layer.op, ops.Param):  # read where it is used; nothing written
+        return LayerMemory(0, 0, layer.params * workload.weight_size, 0)
     per = workload.batch * workload.activation_size
     return LayerMemory(
         input_bytes=sum(t.elements for t in layer.inputs) * per,
@@ -173,7 +183,7 @@ def tensor_bytes(network: Network, workload: Workload) -> dict[str, int]:
     per = workload.batch * workload.activation_size
     size = {"input": network.input.elements * per}
     for layer in network.layers:
-        if not is_view(layer.op):
+        if allocates(layer.op):
             size[layer.name] = layer.output.elements * per
     return size
 
@@ -191,8 +201,9 @@ def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], lis
     last_use = {name: -1 for name in size}
     for k, layer in enumerate(layers):
         for name in layer.node.inputs:
-            last_use[base[name]] = max(last_use[base[name]], k)
-    if layers:
+            if base[name] in last_use:  # a learned tensor (Param) is no activation
+                last_use[base[name]] = max(last_use[base[name]], k)
+    if layers and base[layers[-1].name] in last_use:
         final = base[layers[-1].name]
         last_use[final] = max(last_use[final], len(layers) - 1)
     # a tensor is live from the layer that writes it to its last reader, swept in one pass (a
@@ -205,7 +216,7 @@ def live_sets(network: Network, workload: Workload) -> tuple[dict[str, int], lis
             alive.add(layer.name)
         held = {name for name in alive if last_use[name] >= k or born.get(name) == k}
         alive = {name for name in held if last_use[name] > k}
-        held |= {base[name] for name in layer.node.inputs}
+        held |= {base[name] for name in layer.node.inputs if base[name] in size}
         live.append(held)
     return size, live
 
