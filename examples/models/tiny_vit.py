@@ -1,6 +1,9 @@
 """A ViT small enough to read layer by layer: 32x32 images cut into 8x8 patches (16 tokens and
 a class token), one encoder layer of width 64 with 4 heads, 10 classes. Plain PyTorch, no
-torchvision: ``mobicost table examples/models/tiny_vit.py:build`` costs it."""
+torchvision: ``mobicost table examples/models/tiny_vit.py:build`` costs it. ``tiny_vit.onnx``
+beside it (and its weights, ``tiny_vit.onnx.data``) is this model exported by
+``torch.onnx.export(build(), (torch.randn(1, 3, 32, 32),), "tiny_vit.onnx", dynamo=True,
+optimize=False)``: ``mobicost table examples/models/tiny_vit.onnx`` costs the file."""
 
 from __future__ import annotations
 
