@@ -226,12 +226,16 @@ def test_tensor_kinds_infer_their_shapes():
 
 
 def test_a_layer_called_twice_counts_its_parameters_once():
-    """A linear layer and a layer norm applied twice (tied weights): MACs twice, parameters
-    once, as sum(p.numel()); a convolution called twice is named as not costed, never counted
-    twice."""
+    """A linear layer, a layer norm and a convolution applied twice (tied weights, a siamese
+    pair's one backbone): MACs twice, as torch's counter counts them, parameters once, as
+    sum(p.numel()); a spec file written from it says so (``shared = true``) and counts the
+    same."""
     import torch
 
     from mobicost import from_torch, not_costed
+    from mobicost.nets.network import build
+    from mobicost.nets.spec import parse
+    from mobicost.nets.writer import to_toml
 
     class Twice(torch.nn.Module):
         def __init__(self):
@@ -249,10 +253,15 @@ def test_a_layer_called_twice_counts_its_parameters_once():
     assert not_costed(net) == ()
 
     conv = torch.nn.Conv2d(3, 3, 1)
-    twice = from_torch(torch.nn.Sequential(conv, conv), (3, 4, 4))
-    assert twice.params == 12
-    assert twice.total.macs == 9 * 16  # the second call not costed, and said so
-    assert not_costed(twice) == ("aten.convolution x1 (4x4x3, 3x3x1x1, 3)",)
+    model = torch.nn.Sequential(conv, torch.nn.ReLU(), conv)
+    twice = from_torch(model, (3, 4, 4))
+    assert twice.params == sum(p.numel() for p in model.parameters()) == 12
+    assert twice.total.macs == 2 * 9 * 16 == torch_macs(model, (3, 4, 4))[""]
+    assert not_costed(twice) == ()
+    written = to_toml(twice)
+    assert "shared = true" in written
+    again = build(parse(written, "written"))
+    assert (again.total.macs, again.params) == (twice.total.macs, twice.params)
 
 
 def test_a_text_encoder_on_token_ids(run):

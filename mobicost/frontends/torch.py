@@ -433,8 +433,10 @@ Made = tuple[Op, list[Any], set[int]] | None
 
 def _conv(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
     x, weight, bias, stride, padding, dilation, transposed, output_padding, groups = args[:9]
-    if not tracer.fresh(weight):
-        return None  # a weight counted already is not costed yet: named, never counted twice
+    if not tracer.is_param(weight):
+        return None  # a weight computed from the input: no convolution layer of the model
+    # a weight counted already (a module called again, tied weights): its MACs, not its weights
+    shared = not tracer.fresh(weight)
     if transposed or weight.dim() != 4:  # 1-d, 3-d, or transposed (its weight is C_in first)
         spatial = weight.dim() - 2
         filters = int(weight.shape[1]) * int(groups) if transposed else int(weight.shape[0])
@@ -448,6 +450,7 @@ def _conv(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
             has_bias=tracer.fresh(bias),
             transposed=bool(transposed),
             output_padding=_each(output_padding, spatial) if transposed else (),
+            shared=shared,
         )
         return nd, [x], tracer.claim(weight, bias)
     op = ops.Conv(
@@ -458,6 +461,7 @@ def _conv(tracer: _Tracer, args: Any, kwargs: Any) -> Made:
         dilation=_pair(dilation),
         groups=int(groups),
         has_bias=tracer.fresh(bias),
+        shared=shared,
     )
     return op, [x], tracer.claim(weight, bias)
 

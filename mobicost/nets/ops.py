@@ -281,6 +281,9 @@ class Conv(Op):
     #: whether it has a bias: None where the bias convention decides (a spec's layer), True or
     #: False where the model says (an imported model's own parameters)
     has_bias: bool | None = None
+    #: its weights are another layer's (a module called again, tied weights): its MACs are
+    #: its own, its weights counted there
+    shared: bool = False
 
     def infer(self, inputs: tuple[Tensor, ...]) -> Tensor:
         x = _one(inputs, "a convolution")
@@ -298,7 +301,11 @@ class Conv(Op):
         k_h, k_w = self.kernel
         if self.has_bias is not None:
             bias = self.has_bias
-        return rules.conv(k_h, k_w, inputs[0].c, out.c, out.h, out.w, groups=self.groups, bias=bias)
+        cost = rules.conv(k_h, k_w, inputs[0].c, out.c, out.h, out.w, groups=self.groups, bias=bias)
+        if self.shared:  # the weights alone, as a one-position convolution has them
+            weights = rules.conv(k_h, k_w, inputs[0].c, out.c, 1, 1, groups=self.groups).params
+            cost = Cost(cost.macs, cost.params - weights, cost.adds)
+        return cost
 
     def depthwise(self, c_in: int) -> bool:
         return self.groups == c_in and c_in > 1
@@ -891,6 +898,7 @@ class ConvNd(Op):
     has_bias: bool = False
     transposed: bool = False
     output_padding: tuple[int, ...] = ()
+    shared: bool = False  #: its weights are another layer's (see :attr:`Conv.shared`)
 
     def _each(self, values: tuple[int, ...], default: int) -> tuple[int, ...]:
         return values or (default,) * len(self.kernel)
@@ -927,9 +935,13 @@ class ConvNd(Op):
     ) -> Cost:
         x = inputs[0].shape
         positions = _product((x if self.transposed else out.shape)[2:])
-        return rules.convolution(
+        cost = rules.convolution(
             self.kernel, x[1], self.filters, positions, groups=self.groups, bias=self.has_bias
         )
+        if self.shared:
+            weights = rules.convolution(self.kernel, x[1], self.filters, 1, groups=self.groups)
+            cost = Cost(cost.macs, cost.params - weights.params, cost.adds)
+        return cost
 
     def label(self, inputs: tuple[Tensor, ...], out: Tensor) -> str:
         name = "ConvTranspose" if self.transposed else "Conv"

@@ -102,7 +102,7 @@ def entry_of(layer: Layer) -> dict[str, Any]:
     if isinstance(op, ops.Conv):
         if x is None or x.flat:
             raise MobicostError(f"layer {layer.name!r}: a convolution of a {x and x.text} tensor")
-        common = {"bn": op.bn, "act": op.act or "none", "bias": op.has_bias}
+        common = {"bn": op.bn, "act": op.act or "none", "bias": op.has_bias, "shared": op.shared}
         if op.groups == x.c and x.c > 1 and op.filters % x.c == 0:
             kind = "dw"
             attrs = {

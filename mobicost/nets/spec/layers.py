@@ -29,6 +29,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "act": ("act", None),
         "width": ("width", "scale"),
         "bias": ("bool", None),
+        "shared": ("bool", False),
     },
     "dw": {
         "kernel": ("pair", 3),
@@ -39,6 +40,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "bn": ("bool", False),
         "act": ("act", None),
         "bias": ("bool", None),
+        "shared": ("bool", False),
     },
     "pw": {
         "filters": ("count", ...),
@@ -47,6 +49,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str, Any]]] = {
         "act": ("act", None),
         "width": ("width", "scale"),
         "bias": ("bool", None),
+        "shared": ("bool", False),
     },
     "fc": {
         "units": ("count", ...),
@@ -348,6 +351,7 @@ class Attributes:
                     bn=v["bn"],
                     act=v["act"],
                     has_bias=v["bias"],
+                    shared=v["shared"],
                 )
             return ops.Conv(
                 size,
@@ -359,6 +363,7 @@ class Attributes:
                 v["bn"],
                 v["act"],
                 v["bias"],
+                v["shared"],
             )
         if kind == "dw":
             return ops.Conv(
@@ -371,6 +376,7 @@ class Attributes:
                 v["bn"],
                 v["act"],
                 v["bias"],
+                v["shared"],
             )
         if kind == "pool":
             if (v["kernel"] is None) == (v["output"] is None):
