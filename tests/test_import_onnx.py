@@ -225,3 +225,49 @@ def test_a_dynamic_input_takes_its_shape_from_input(tmp_path, run):
     )
     assert from_onnx(path, input_shape=(3, 16, 16)).total.macs == 8 * 27 * 14 * 14
     assert run.json("table", str(path), "--input", "3x16x16")["totals"]["macs"] == 8 * 27 * 196
+
+
+@pytest.mark.parametrize(
+    ("auto_pad", "rows"),
+    [
+        # 8 rows, a 3x3 kernel at stride 2: ceil(8 / 2) = 4 rows out, one row of padding, at
+        # the end (UPPER) or at the start (LOWER)
+        ("SAME_UPPER", 4),
+        ("SAME_LOWER", 4),
+        ("VALID", 3),  # floor((8 - 3) / 2) + 1
+    ],
+)
+def test_auto_pad_is_read(tmp_path, auto_pad, rows):
+    """``auto_pad`` (as TensorFlow's converters write it) on a convolution and a max pool: the
+    padding made explicit, the costs by hand (8 filters of 3x3x3 at each output position)."""
+    import numpy
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from mobicost import from_onnx
+
+    weight = numpy_helper.from_array(numpy.zeros((8, 3, 3, 3), dtype=numpy.float32), "w")
+    conv = helper.make_node("Conv", ["x", "w"], ["c"], kernel_shape=[3, 3], strides=[2, 2],
+                            auto_pad=auto_pad)  # fmt: skip
+    pool = helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
+                            auto_pad=auto_pad)  # fmt: skip
+    graph = helper.make_graph(
+        [conv, pool],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [weight],
+    )
+    path = tmp_path / "same.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    net = from_onnx(str(path))
+    assert not_costed(net) == ()
+    convolution, pooled = net.layers
+    assert (convolution.output.h, convolution.output.w) == (rows, rows)
+    assert net.total.macs == 8 * 3 * 3 * 3 * rows * rows
+    after = -(-rows // 2) if auto_pad != "VALID" else (rows - 3) // 2 + 1
+    assert (pooled.output.h, pooled.output.w) == (after, after)
+    padding = convolution.op.padding
+    assert padding == {"SAME_UPPER": (0, 1, 0, 1), "SAME_LOWER": (1, 0, 1, 0)}.get(
+        auto_pad, (0, 0, 0, 0)
+    )

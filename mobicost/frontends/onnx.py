@@ -521,12 +521,17 @@ def _convolution(
     x, weight = inputs[0], inputs[1]
     bias = inputs[2] if len(inputs) > 2 and reader.is_param(inputs[2]) else None
     shape = reader.shapes.get(weight) or tuple(reader.initializers[weight].dims)
-    if len(shape) < 3 or not reader.is_param(weight) or _auto_pad(attrs) or "output_shape" in attrs:
+    if len(shape) < 3 or not reader.is_param(weight) or "output_shape" in attrs:
         return None
     spatial = len(shape) - 2
-    pads = [int(p) for p in attrs.get("pads", [0] * 2 * spatial)]
     strides = tuple(int(v) for v in attrs.get("strides", [1] * spatial))
     dilations = tuple(int(v) for v in attrs.get("dilations", [1] * spatial))
+    kernel = tuple(int(k) for k in shape[2:])
+    if transposed and _auto_pad(attrs) not in ("NOTSET", "VALID"):
+        return None  # a transposed convolution's SAME padding follows its output: not read yet
+    pads = _pads(attrs, reader.shapes.get(x, ())[2:], kernel, strides, dilations)
+    if pads is None:
+        return None
     groups = int(attrs.get("group", 1))
     claimed = {k for k in (weight, bias) if k and reader.is_param(k)}
     if spatial == 2 and not transposed:
@@ -556,9 +561,44 @@ def _convolution(
     return op, [x], claimed
 
 
-def _auto_pad(attrs: dict[str, Any]) -> bool:
-    """Whether padding is left to ``auto_pad`` (SAME_UPPER...), which is not read yet."""
-    return attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
+def _auto_pad(attrs: dict[str, Any]) -> str:
+    """A node's ``auto_pad``: NOTSET (its ``pads`` say), VALID, SAME_UPPER or SAME_LOWER."""
+    value = attrs.get("auto_pad", b"NOTSET")
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _pads(
+    attrs: dict[str, Any],
+    sizes: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+) -> list[int] | None:
+    """ONNX's ``pads`` (every axis's start, then every axis's end), given or made by
+    ``auto_pad``: VALID none; SAME_UPPER TensorFlow's 'same' (:func:`ops.same_padding`, the odd
+    pixel at the end), SAME_LOWER the odd pixel at the start; None where the input's sizes are
+    not known.
+
+    >>> _pads({"auto_pad": b"SAME_UPPER"}, (224, 224), (3, 3), (2, 2), (1, 1))
+    [0, 0, 1, 1]
+    >>> _pads({"auto_pad": "SAME_LOWER"}, (224, 224), (3, 3), (2, 2), (1, 1))
+    [1, 1, 0, 0]
+    """
+    auto, spatial = _auto_pad(attrs), len(kernel)
+    if auto == "NOTSET":
+        return [int(p) for p in attrs.get("pads", [0] * 2 * spatial)]
+    if auto == "VALID":
+        return [0] * 2 * spatial
+    if auto not in ("SAME_UPPER", "SAME_LOWER") or len(sizes) != spatial:
+        return None
+    starts, ends = [], []
+    for size, k, s, d in zip(sizes, kernel, strides, dilations, strict=True):
+        start, end = ops.same_padding(int(size), k, s, d)
+        if auto == "SAME_LOWER":
+            start, end = end, start
+        starts.append(start)
+        ends.append(end)
+    return starts + ends
 
 
 def _gemm(reader: _Reader, inputs: list[str], attrs: dict[str, Any]) -> Made:
@@ -611,16 +651,17 @@ def _pool(kind: str) -> Callable[[_Reader, list[str], dict[str, Any]], Made]:
         mode: ops.PoolMode = "max" if "Max" in kind else "avg"
         if kind.startswith("Global"):
             return ops.Pool(mode, output=(1, 1)), [x], set()
-        if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-            return None
         if tuple(attrs.get("dilations", [1, 1])) != (1, 1):
             return None
         kernel = _pair(attrs["kernel_shape"])
-        pads = list(attrs.get("pads", [0, 0, 0, 0]))
+        strides = _pair(attrs.get("strides", [1, 1]))
+        pads = _pads(attrs, reader.shapes[x][2:], kernel, strides, (1, 1))
+        if pads is None:
+            return None
         op = ops.Pool(
             mode,
             kernel,
-            _pair(attrs.get("strides", [1, 1])),
+            strides,
             (int(pads[0]), int(pads[2]), int(pads[1]), int(pads[3])),
             bool(attrs.get("ceil_mode", 0)),
         )
