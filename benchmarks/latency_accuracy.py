@@ -20,13 +20,14 @@ right. Nothing here asserts a time: it is a script, run on a quiet machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -78,22 +79,29 @@ def runner_ort(net: object, threads: int | None) -> Callable[[], object]:
 
 
 def runner_torch(net: object, threads: int | None) -> Callable[[], object]:
-    """One forward pass of ``net`` as a PyTorch module (eager, inference mode, warm)."""
+    """One forward pass of ``net`` as a PyTorch module (eager, warm); run, as made, inside
+    :func:`torch_settings` (inference mode, the threads asked), entered once for them all."""
     import torch
 
     from mobicost.nets.pytorch import to_torch
-    from mobicost.nets.timing import _cpu_threads
 
     model = to_torch(net).eval()
     x = torch.randn(1, *net.input.torch_shape()[1:])  # type: ignore[attr-defined]
-
-    def run() -> object:
-        with torch.inference_mode(), _cpu_threads(torch, threads):
-            return model(x)
-
     for _ in range(3):
-        run()
-    return run
+        model(x)
+    return lambda: model(x)
+
+
+@contextlib.contextmanager
+def torch_settings(threads: int | None) -> Iterator[None]:
+    """Inference mode and the threads asked, for every PyTorch run of the judgement (set once,
+    not inside each timed call)."""
+    import torch
+
+    from mobicost.nets.timing import _cpu_threads
+
+    with torch.inference_mode(), _cpu_threads(torch, threads):
+        yield
 
 
 def measure_all(runners: list[Callable[[], object]], rounds: int, repeats: int) -> list[float]:
@@ -159,8 +167,12 @@ def judge(
             labels.append(label)
         except Exception as error:
             print(f"skipped {label}: {error}", file=sys.stderr)
-    runner = runner_ort if runtime == "onnxruntime" else runner_torch
-    measured = measure_all([runner(net, threads) for net in nets], rounds, repeats)
+    if runtime == "onnxruntime":
+        measured = measure_all([runner_ort(net, threads) for net in nets], rounds, repeats)
+    else:
+        with torch_settings(threads):
+            runners = [runner_torch(net, threads) for net in nets]
+            measured = measure_all(runners, rounds, repeats)
     rows, predicted, old = [], [], []
     for label, net, seen in zip(labels, nets, measured, strict=True):
         if runtime == "onnxruntime":
