@@ -134,10 +134,11 @@ def main() -> None:
     from mobicost.nets.library import load, names
 
     widths = [name for name in names() if (w := load(name).width) is not None and w.values is None]
-    per = {}
-    for name in widths:
-        runs = [measure("sweep", name, grid) for _ in range(args.runs)]
-        per[name] = median(runs, "costed") / median(runs, "rows") * 1e6
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in widths}
+    for _ in range(args.runs):  # interleaved, as above
+        for name in widths:
+            runs[name].append(measure("sweep", name, grid))
+    per = {name: median(runs[name], "costed") / median(runs[name], "rows") * 1e6 for name in widths}
     base = per["mobilenet-v1"]
     print("\n| network (the same grid) | microseconds a configuration | x MobileNet v1 |")
     print("|---|---:|---:|")

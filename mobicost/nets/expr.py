@@ -46,9 +46,18 @@ def make_divisible(value: Number, divisor: int = 8, min_value: int | None = None
     >>> make_divisible(32 * Fraction(35, 100)), make_divisible(1280), make_divisible(72 // 4)
     (16, 1280, 24)
     """
-    floor = divisor if min_value is None else min_value
     exact = value if isinstance(value, Fraction) else Fraction(value)
-    p, q = exact.numerator, exact.denominator  # in integers: sweeps round millions of these
+    return divisible(exact.numerator, exact.denominator, divisor, min_value)
+
+
+def divisible(p: int, q: int, divisor: int = 8, min_value: int | None = None) -> int:
+    """:func:`make_divisible` of ``p / q`` (q > 0, not necessarily in lowest terms), in
+    integers alone: sweeps round millions of these.
+
+    >>> divisible(32 * 35, 100), divisible(64, 2), divisible(4, 1, 8, 1)
+    (16, 32, 8)
+    """
+    floor = divisor if min_value is None else min_value
     rounded = max(floor, (2 * p + divisor * q) // (2 * divisor * q) * divisor)
     return rounded + divisor if 10 * rounded * q < 9 * p else rounded
 

@@ -19,7 +19,8 @@ counted together), the group is costed cell by cell instead. Either way every nu
 
 The resolutions of a cross need not expand the spec again: where no expression reads a size and
 no tensor's channels follow the resolution, the first width's nodes are the nodes of every
-resolution, and only their shapes are inferred again and costed (:func:`_column`).
+resolution, and only their shapes are inferred again and costed (:func:`_columns`), each layer
+once for each input shape it meets.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..cost.conventions import Conventions
 from ..errors import MobicostError
 from . import ops
 from .memory import Workload, allocates, live_sets, network_memory, tensor_bytes
-from .network import Network, build
+from .network import Layer, Network, build
 from .ops import Tensor
 from .spec import INPUT, Spec, WidthReads, reads_size
 
@@ -68,6 +69,49 @@ class Grid:
     values: Mapping[str, Any]
     direct: int  #: networks built to cost the grid
     impossible: tuple[Impossible, ...] = ()
+
+
+@dataclass
+class _Cross:
+    """One group's first width at several resolutions: the layers' costs
+    (``vectors[field]``, a resolution a row, a layer a column) and the tensors' bytes
+    (``sizes``, a column for each of the group's tensors, in :func:`tensor_bytes` order), the
+    row of resolution j at ``place[j]``; where the layers were shaped anew, their output shapes
+    (``shapes[name]``, a shape a row)."""
+
+    place: dict[int, int]
+    vectors: dict[str, Any]
+    sizes: Any
+    shapes: dict[str, list[Tensor | None]] | None = None
+
+    @classmethod
+    def of(cls, columns: Mapping[int, tuple[dict[str, list[int]], dict[str, int]]]) -> _Cross:
+        """The cross of networks' :func:`_vectors` and :func:`tensor_bytes`, by resolution."""
+        vectors = [v for v, _ in columns.values()]
+        tensors = list(next(iter(columns.values()))[1])
+        return cls(
+            {j: row for row, j in enumerate(columns)},
+            {name: _array([v[name] for v in vectors]) for name in FIELDS},
+            _array([[sizes[t] for t in tensors] for _, sizes in columns.values()]),
+        )
+
+    @staticmethod
+    def merged(parts: list[_Cross]) -> _Cross:
+        """Several crosses of one group as one (each resolution's row from the first part
+        that has it)."""
+        import numpy
+
+        place: dict[int, int] = {}
+        offset = 0
+        for part in parts:
+            for j, row in part.place.items():
+                place.setdefault(j, offset + row)
+            offset += len(part.sizes)
+        return _Cross(
+            place,
+            {name: numpy.concatenate([part.vectors[name] for part in parts]) for name in FIELDS},
+            numpy.concatenate([part.sizes for part in parts]),
+        )
 
 
 def _vectors(net: Network) -> dict[str, list[int]]:
@@ -156,51 +200,60 @@ def cost_grid(
             recent = [(reads, signature, done - 1), *recent[: _RECENT - 1]]
 
     # each group's first width at each resolution: its vectors and its tensors' bytes
-    across: dict[tuple[tuple[str, str], ...], dict[int, tuple[dict[str, list[int]], Any]]] = {}
+    across: dict[tuple[tuple[str, str], ...], _Cross] = {}
     bad: dict[int, str] = {}
     # the first group's columns are costed node by node; another group's follow them where its
     # layers are theirs (:func:`_alike`), checked at a corner below
     base = next(iter(groups), None)
-    base_shapes: dict[int, dict[str, Tensor]] = {}
+    base_shaped: _Cross | None = None  # the first group's columns, where shaped anew
     derived: set[tuple[tuple[str, str], ...]] = set()
 
     def columns_of(signature: tuple[tuple[str, str], ...], follow: bool) -> None:
-        nonlocal built
-        across[signature] = {}
-        followed: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}
-        if follow and signature != base and base is not None:
+        nonlocal built, base_shaped
+        first, reference = firsts[signature], groups[signature][0]
+        parts = [_Cross.of({anchor: by_alpha[reference]})]
+        if follow and signature != base and base is not None and base_shaped is not None:
             followed = _alike(
-                firsts[signature],
-                by_alpha[groups[signature][0]][0],
+                first,
+                by_alpha[reference][0],
                 firsts[base],
                 by_alpha[groups[base][0]][0],
-                {j: (*across[base][j], base_shapes[j]) for j in base_shapes},
+                base_shaped,
                 resolutions,
                 workload,
             )
-        for j, resolution in enumerate(resolutions):
-            if j == anchor or j in bad:
-                continue
-            column = followed.get(j)
-            if column is not None:
+            if followed is not None:
+                parts.append(followed)
                 derived.add(signature)
-            if column is None and resizable:
-                costed = _column(firsts[signature], resolution, workload)
-                if costed is not None:
-                    column = costed[:2]
-                    if signature == base:
-                        base_shapes[j] = costed[2]
-            if column is None:
-                try:
-                    network = net(firsts[signature].alpha, resolution)
-                except MobicostError as error:
-                    bad[j] = str(error)
-                    continue
-                if _signature(network) != signature:
-                    raise AssertionError("a resolution changed the layers")  # pragma: no cover
-                column = (_vectors(network), tensor_bytes(network, workload))
-            built += 1
-            across[signature][j] = column
+        covered = {j for part in parts for j in part.place}
+        wanted = {
+            j: resolution
+            for j, resolution in enumerate(resolutions)
+            if j not in covered and j not in bad
+        }
+        if resizable and wanted:
+            reshaped = _columns(first, wanted, workload)
+            if reshaped is not None:
+                parts.append(reshaped)
+                covered.update(reshaped.place)
+                if signature == base:
+                    base_shaped = reshaped
+        rebuilt: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}
+        for j in wanted:
+            if j in covered:
+                continue
+            try:
+                network = net(first.alpha, resolutions[j])
+            except MobicostError as error:
+                bad[j] = str(error)
+                continue
+            if _signature(network) != signature:
+                raise AssertionError("a resolution changed the layers")  # pragma: no cover
+            rebuilt[j] = (_vectors(network), tensor_bytes(network, workload))
+        if rebuilt:
+            parts.append(_Cross.of(rebuilt))
+        built += sum(len(part.place) for part in parts[1:])
+        across[signature] = _Cross.merged(parts)
 
     for signature in groups:
         columns_of(signature, follow=True)
@@ -219,18 +272,12 @@ def cost_grid(
     ) -> dict[str, Any] | None:
         """The cells of one group's widths; None where a followed group fails its check."""
         nonlocal built
-        first = firsts[signature]
-        across_vectors, across_sizes = [], []
-        for j in kept:
-            if j == anchor:
-                across_vectors.append(by_alpha[members[0]][0])
-                across_sizes.append(by_alpha[members[0]][1])
-            else:
-                across_vectors.append(across[signature][j][0])
-                across_sizes.append(across[signature][j][1])
-        columns = {name: [v[name] for v in across_vectors] for name in FIELDS}
+        first, cross = firsts[signature], across[signature]
+        at = [cross.place[j] for j in kept]
         rows = {name: [by_alpha[i][0][name] for i in members] for name in FIELDS}
-        cells = {name: _product(rows[name], columns[name], rows[name][0]) for name in FIELDS}
+        cells = {
+            name: _product(rows[name], cross.vectors[name][at], rows[name][0]) for name in FIELDS
+        }
         exact = True
         if len(members) > 1 and len(kept) > 1 and signature not in derived:
             last = kept[-1] if kept[-1] != anchor else kept[0]
@@ -245,7 +292,9 @@ def cost_grid(
                     for name in FIELDS:
                         cells[name][k, place] = sum(direct[name])
         _, held = live_sets(first, workload)
-        cells["peak_bytes"] = _peaks([by_alpha[i][1] for i in members], across_sizes, held)
+        tensors = list(by_alpha[members[0]][1])
+        widths = [[by_alpha[i][1][t] for t in tensors] for i in members]
+        cells["peak_bytes"] = _peaks(tensors, widths, cross.sizes[at], held)
         if signature in derived and len(kept) > 1:  # followed: a corner built on its own
             last = kept[-1] if kept[-1] != anchor else kept[0]
             corner = net(alphas[members[-1]], resolutions[last])
@@ -288,41 +337,93 @@ def cost_grid(
     )
 
 
-def _column(
-    network: Network, resolution: int, workload: Workload
-) -> tuple[dict[str, list[int]], dict[str, int], dict[str, Tensor]] | None:
+def _columns(network: Network, resolutions: Mapping[int, int], workload: Workload) -> _Cross | None:
     """``network``'s cost vectors and tensor bytes (:func:`_vectors`, :func:`tensor_bytes`) on
-    a ``resolution`` input, without expanding its spec again or making a network: its nodes'
-    shapes inferred anew and each costed by its kind's rule, as
-    :func:`~mobicost.nets.network.cost_graph` does. For a spec whose expressions read no
-    spatial size (:func:`~mobicost.nets.spec.reads_size`), a node's attributes depend on the
-    resolution only through its inputs' channels; so where every tensor keeps its channels,
-    building the spec at ``resolution`` makes these very nodes (and the same batch-norm
-    parameters, which follow the channels). None where a tensor's channels change (a
-    flatten's do) or a shape cannot be inferred: the caller builds that network instead. The
-    shapes come third."""
-    conventions = network.conventions
-    shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
-    per = workload.batch * workload.activation_size
-    sizes = {INPUT: shapes[INPUT].elements * per}
-    macs, adds, params = [], [], []
-    try:
-        for layer in network.layers:
-            op = layer.op
-            inputs = tuple(shapes[name] for name in layer.node.inputs)
-            out = op.infer(inputs)
-            if (out.c, out.flat) != (layer.output.c, layer.output.flat):
-                return None
-            shapes[layer.name] = out
-            cost = op.cost(inputs, out, conventions, conventions.bias_on(op.bias_class))
-            macs.append(int(cost.macs))
-            adds.append(int(cost.adds) + ops.activation_ops(op, out, conventions))
-            params.append(int(cost.params + layer.bn.params))
-            if allocates(op):
-                sizes[layer.name] = out.elements * per
-    except MobicostError:
+    each input ``resolutions[j]``, without expanding its spec again or making a network: its
+    nodes' shapes inferred anew and each costed by its kind's rule (:func:`_follow`). For a
+    spec whose expressions read no spatial size (:func:`~mobicost.nets.spec.reads_size`), a
+    node's attributes depend on the resolution only through its inputs' channels; so where
+    every tensor keeps its channels, building the spec at ``resolutions[j]`` makes these very
+    nodes (and the same batch-norm parameters, which follow the channels). A resolution where
+    a tensor's channels change (a flatten's do) or a shape cannot be inferred is left out: the
+    caller builds that network instead. None where every one is."""
+    import numpy
+
+    js = list(resolutions)
+    c, flat = network.input.c, network.input.flat
+    shapes: dict[str, list[Tensor | None]] = {
+        INPUT: [Tensor(c, resolutions[j], resolutions[j], flat) for j in js]
+    }
+    fields, sizes, dead = _follow(network.layers, shapes, network.conventions, workload)
+    if len(dead) == len(js):
         return None
-    return {"macs": macs, "adds": adds, "params": params}, sizes, shapes
+    empty = numpy.zeros((len(js), 0), dtype=numpy.int64)
+    return _Cross(
+        {j: place for place, j in enumerate(js) if place not in dead},
+        {name: _array(fields[name]).T if fields[name] else empty for name in FIELDS},
+        _array([sizes[t] for t in tensor_bytes(network, workload)]).T,
+        shapes,
+    )
+
+
+def _follow(
+    layers: Sequence[Layer],
+    shapes: dict[str, list[Tensor | None]],
+    conventions: Conventions,
+    workload: Workload,
+) -> tuple[dict[str, list[list[int]]], dict[str, list[int]], set[int]]:
+    """Shape and cost ``layers`` at every resolution of a cross at once, as
+    :func:`~mobicost.nets.network.cost_graph` does. ``shapes`` holds the shapes their inputs
+    take, a list for each tensor with a place for each resolution; this adds each layer's.
+
+    A layer's shape and cost are functions of its inputs' shapes alone, and a resolution
+    changes only sizes, which strides divide: a grid's thousand resolutions meet a layer at
+    1/32 of the input at 32 sizes. So each layer is inferred and costed once for each input
+    shape it meets, and its answers given out to every resolution that meets it. A resolution
+    at which a shape cannot be inferred, or a tensor's channels differ from ``layers``' own,
+    has ``None`` for its shapes from there on (and zeros for its costs). Returns each layer's
+    MACs, other operations and parameters at each resolution, by field; the bytes each
+    allocated tensor holds there (the input's, where ``shapes`` holds it, first); and the
+    places of the resolutions that failed."""
+    per = workload.batch * workload.activation_size
+    fields: dict[str, list[list[int]]] = {name: [] for name in FIELDS}
+    sizes: dict[str, list[int]] = {}
+    if INPUT in shapes:
+        sizes[INPUT] = [0 if s is None else s.elements * per for s in shapes[INPUT]]
+    failed: tuple[Tensor | None, int, int, int, int] = (None, 0, 0, 0, 0)
+    dead: set[int] = set()
+    for layer in layers:
+        op, want, extra = layer.op, (layer.output.c, layer.output.flat), int(layer.bn.params)
+        bias = conventions.bias_on(op.bias_class)
+        keys = list(zip(*(shapes[name] for name in layer.node.inputs), strict=True))
+        answers: dict[tuple[Tensor | None, ...], tuple[Tensor | None, int, int, int, int]] = {}
+        for key in dict.fromkeys(keys):
+            answer = failed
+            if all(shape is not None for shape in key):
+                try:
+                    out = op.infer(key)
+                    if (out.c, out.flat) == want:
+                        cost = op.cost(key, out, conventions, bias)
+                        answer = (
+                            out,
+                            int(cost.macs),
+                            int(cost.adds) + ops.activation_ops(op, out, conventions),
+                            int(cost.params) + extra,
+                            out.elements * per,
+                        )
+                except MobicostError:
+                    pass
+            answers[key] = answer
+        met = list(map(answers.__getitem__, keys))
+        if any(answer is failed for answer in answers.values()):
+            dead.update(place for place, answer in enumerate(met) if answer is failed)
+        shapes[layer.name] = [answer[0] for answer in met]
+        fields["macs"].append([answer[1] for answer in met])
+        fields["adds"].append([answer[2] for answer in met])
+        fields["params"].append([answer[3] for answer in met])
+        if allocates(op):
+            sizes[layer.name] = [answer[4] for answer in met]
+    return fields, sizes, dead
 
 
 def _alike(
@@ -330,32 +431,31 @@ def _alike(
     own: Mapping[str, list[int]],
     base: Network,
     at_reference: Mapping[str, list[int]],
-    at_resolutions: Mapping[
-        int, tuple[Mapping[str, list[int]], Mapping[str, int], Mapping[str, Tensor]]
-    ],
+    there: _Cross,
     resolutions: Sequence[int],
     workload: Workload,
-) -> dict[int, tuple[dict[str, list[int]], dict[str, int]]]:
-    """``network``'s cost vectors and tensor bytes at each resolution ``resolutions[j]`` from
-    those of ``base``, another width of the same spec whose group was costed there already
-    (``at_resolutions[j]``: its vectors, tensor bytes and shapes), all resolutions at once.
+) -> _Cross | None:
+    """``network``'s cost vectors and tensor bytes at the resolutions of ``there`` from those
+    of ``base``, another width of the same spec whose group was shaped anew at them already
+    (``there``: its vectors, tensor bytes and shapes), all resolutions at once.
 
     A layer of both, of one kind and one size at the reference resolution, scales with the
     resolution as base's does (its cost is a channel part times a spatial part, the grid's own
     rule), so its cost is base's times its own at the reference (``own``) over base's there
     (``at_reference``), a column of integers at a time; a tensor of both has base's bytes times
     its own over base's at the reference; a layer of its own alone (a residual addition kept at
-    this width) is costed by its kind's rule. Empty where a quotient is not whole or a shape
-    cannot be inferred: the caller costs the network node by node instead, and checks a group
-    that followed at a corner against a network built there."""
+    this width) is costed by its kind's rule (:func:`_follow`). None where a quotient is not
+    whole or a shape cannot be inferred: the caller costs the network node by node instead,
+    and checks a group that followed at a corner against a network built there."""
     import numpy
 
-    js = sorted(at_resolutions)
-    if not js:
-        return {}
+    js = list(there.place)
+    if not js or there.shapes is None:
+        return None
+    rows = [there.place[j] for j in js]
     index = {layer.name: k for k, layer in enumerate(base.layers)}
-    per = workload.batch * workload.activation_size
     reference_sizes = tensor_bytes(base, workload)
+    base_tensors = {t: k for k, t in enumerate(reference_sizes)}
     own_sizes = tensor_bytes(network, workload)
     shared: list[tuple[int, int]] = []  # (this network's layer, base's layer)
     alone: list[int] = []
@@ -388,86 +488,78 @@ def _alike(
         return there // divisors * numpy.asarray(p, dtype=dtype)
 
     if not shared:
-        return {}
+        return None
     own_index = {layer.name: k for k, layer in enumerate(network.layers)}
     ks = [k for k, _ in shared]
     ms = [m for _, m in shared]
     vectors: dict[str, Any] = {}
     for name in FIELDS:
-        there = _array([at_resolutions[j][0][name] for j in js])[:, ms]
         column = scaled(
-            there,
+            there.vectors[name][rows][:, ms],
             [own[name][k] for k in ks],
             [at_reference[name][m] for m in ms],
         )
         if column is None:
-            return {}
+            return None
         full = numpy.zeros((len(js), len(network.layers)), dtype=column.dtype)
         full[:, ks] = column  # this network's layers, those of its own alone filled below
         vectors[name] = full
     tensors = [network.layers[k].name for k in ks if network.layers[k].name in own_sizes]
-    bytes_there = _array([[at_resolutions[j][1][t] for t in tensors] for j in js]).reshape(
-        len(js), len(tensors)
-    )
     sizes_scaled = scaled(
-        bytes_there,
+        there.sizes[rows][:, [base_tensors[t] for t in tensors]],
         [own_sizes[t] for t in tensors],
         [reference_sizes[t] for t in tensors],
     )
     if sizes_scaled is None:
-        return {}
-    conventions = network.conventions
-    results: dict[int, tuple[dict[str, list[int]], dict[str, int]]] = {}
+        return None
     layers = network.layers
     shared_names = {layers[k].name for k in ks}
     read = sorted({n for k in alone for n in layers[k].node.inputs if n in shared_names})
-    for row, j in enumerate(js):
-        resolution = resolutions[j]
-        shapes_there = at_resolutions[j][2]
-        shapes = {INPUT: Tensor(network.input.c, resolution, resolution, network.input.flat)}
-        for name in read:  # a shared layer's output: base's size, its own channels
-            layer, there = layers[own_index[name]], shapes_there[name]
-            shapes[name] = Tensor(layer.output.c, there.h, there.w, layer.output.flat)
-        out_vectors = {name: vectors[name][row].tolist() for name in FIELDS}
-        sizes = {INPUT: shapes[INPUT].elements * per}
-        sizes.update(zip(tensors, sizes_scaled[row].tolist(), strict=True))
-        try:
-            for k in alone:
-                layer = layers[k]
-                op = layer.op
-                inputs = tuple(shapes[name] for name in layer.node.inputs)
-                out = op.infer(inputs)
-                if (out.c, out.flat) != (layer.output.c, layer.output.flat):
-                    return {}
-                cost = op.cost(inputs, out, conventions, conventions.bias_on(op.bias_class))
-                out_vectors["macs"][k] = int(cost.macs)
-                out_vectors["adds"][k] = int(cost.adds) + ops.activation_ops(op, out, conventions)
-                out_vectors["params"][k] = int(cost.params + layer.bn.params)
-                shapes[layer.name] = out
-                if allocates(op):
-                    sizes[layer.name] = out.elements * per
-        except MobicostError:
-            return {}
-        results[j] = (out_vectors, sizes)
-    return results
+    c, flat = network.input.c, network.input.flat
+    shapes: dict[str, list[Tensor | None]] = {
+        INPUT: [Tensor(c, resolutions[j], resolutions[j], flat) for j in js]
+    }
+    for name in read:  # a shared layer's output: base's size, its own channels
+        mine = layers[own_index[name]].output
+        shapes[name] = [
+            None if shape is None else Tensor(mine.c, shape.h, shape.w, mine.flat)
+            for shape in (there.shapes[name][row] for row in rows)
+        ]
+    # the layers of its own alone, costed by their kinds' rules at every resolution at once
+    fields, sizes_alone, dead = _follow(
+        [layers[k] for k in alone], shapes, network.conventions, workload
+    )
+    if dead:
+        return None
+    for name in FIELDS:
+        if fields[name] and max(map(max, fields[name])) >= 2**62:
+            vectors[name] = vectors[name].astype(object)
+        for k, column in zip(alone, fields[name], strict=True):
+            vectors[name][:, k] = column
+    sizes = dict(zip(tensors, sizes_scaled.T, strict=True))
+    sizes.update((t, _array(column)) for t, column in sizes_alone.items())
+    return _Cross(
+        {j: place for place, j in enumerate(js)},
+        vectors,
+        numpy.stack([sizes[t] for t in own_sizes], axis=1),
+    )
 
 
-def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list[set[str]]) -> Any:
-    """The peak of live activation bytes for each width (its tensors' bytes at the reference
-    resolution) and each resolution (at the group's first width), the tensors live while each
-    layer runs given by ``held`` (:func:`~mobicost.nets.memory.live_sets`): each tensor's bytes
-    one exact product over the cross (see the module docstring), each layer's live bytes the
-    sum of its live tensors' products; then the largest over the layers."""
+def _peaks(tensors: list[str], rows: Any, columns: Any, held: list[set[str]]) -> Any:
+    """The peak of live activation bytes for each width (``rows``: its ``tensors``' bytes at
+    the reference resolution) and each resolution (``columns``: at the group's first width),
+    the tensors live while each layer runs given by ``held``
+    (:func:`~mobicost.nets.memory.live_sets`): each tensor's bytes one exact product over the
+    cross (see the module docstring), each layer's live bytes the sum of its live tensors'
+    products; then the largest over the layers. The input's bytes come first."""
     import numpy
 
-    tensors = list(widths[0])
-    rows = [[size[t] for t in tensors] for size in widths]
-    columns = [[size[t] for t in tensors] for size in sizes]
     if not held:  # no layers: the input alone
-        return numpy.asarray([[c[0] for c in columns] for _ in rows], dtype=object)
-    factors = _factors(rows, columns, rows[0])
+        inputs = _array(columns)[:, 0].tolist()
+        return numpy.asarray([inputs] * len(rows), dtype=object)
+    factors = _factors(rows, columns, _array(rows)[0])
     if factors is None:  # a tensor whose bytes are not one product: layer by layer, exactly
-        return _peaks_by_layer(rows, columns, tensors, held)
+        return _peaks_by_layer(_array(rows).tolist(), _array(columns).tolist(), tensors, held)
     left, right = factors
     position = {t: k for k, t in enumerate(tensors)}
     # bytes are never negative: a layer whose live tensors are a subset of another's never
@@ -491,8 +583,9 @@ def _peaks(widths: list[dict[str, int]], sizes: list[dict[str, int]], held: list
     return peak
 
 
-def _array(rows: list[list[int]]) -> Any:
-    """Rows of integers as one array: int64 where they fit, Python integers otherwise."""
+def _array(rows: Any) -> Any:
+    """Rows of integers (lists, or an array) as one array: int64 where they fit, Python
+    integers otherwise."""
     import numpy
 
     try:
@@ -565,24 +658,21 @@ def _peaks_by_layer(
     return peak
 
 
-def _factors(
-    rows: list[list[int]], columns: list[list[int]], anchor: list[int]
-) -> tuple[Any, Any] | None:
+def _factors(rows: Any, columns: Any, anchor: Sequence[int]) -> tuple[Any, Any] | None:
     """The integer factors ``rows[a][l] / g_l`` and ``columns[r][l] g_l / anchor[l]`` (see the
     module docstring), or None where some layer's are not integers (its cost is not one
-    product); ``anchor`` is the first row. numpy's int64 where no step can overflow it, Python
-    integers otherwise."""
+    product); ``anchor`` is the first row. Rows and columns are lists or arrays; the factors
+    numpy's int64 where no step can overflow it, lists of Python integers otherwise."""
     import numpy
 
-    most_row = max((max(row, default=0) for row in rows), default=0)
-    most_column = max((max(col, default=0) for col in columns), default=0)
-    least = min(
-        min((min(row, default=0) for row in rows), default=0),
-        min((min(col, default=0) for col in columns), default=0),
-    )
-    if least >= 0 and most_row * most_column < 2**62 and rows and columns:  # one step each
-        left = numpy.asarray(rows, dtype=numpy.int64)
-        right = numpy.asarray(columns, dtype=numpy.int64)
+    left, right = _array(rows), _array(columns)
+    if (
+        left.dtype == right.dtype == numpy.int64
+        and left.size
+        and right.size
+        and min(int(left.min()), int(right.min())) >= 0
+        and int(left.max()) * int(right.max()) < 2**62  # one step each
+    ):
         base = numpy.asarray(anchor, dtype=numpy.int64)
         zero = base == 0
         if (left[:, zero] != 0).any() or (right[:, zero] != 0).any():
@@ -594,6 +684,7 @@ def _factors(
         if (scaled % divisor != 0).any():
             return None
         return left // g, scaled // divisor
+    rows, columns, anchor = left.tolist(), right.tolist(), [int(v) for v in anchor]
     layers = len(anchor)
     lefts: list[list[int]] = [[0] * layers for _ in rows]
     rights: list[list[int]] = [[0] * layers for _ in columns]
@@ -613,16 +704,23 @@ def _factors(
     return lefts, rights
 
 
-def _product(rows: list[list[int]], columns: list[list[int]], anchor: list[int]) -> Any:
+def _product(rows: Any, columns: Any, anchor: Sequence[int]) -> Any:
     """``sum_l rows[a][l] * columns[r][l] / anchor[l]`` for every (a, r), as one exact integer
-    matrix product (see the module docstring); ``anchor`` is the first row."""
+    matrix product (see the module docstring); ``anchor`` is the first row. Rows and columns
+    are lists or arrays."""
+    import numpy
+
     factors = _factors(rows, columns, anchor)
     if factors is None:
-        return _slow(rows, columns, anchor)
+        return _slow(_array(rows).tolist(), _array(columns).tolist(), list(anchor))
     left, right = _merged(*factors)
-    bound = max((int(sum(row)) for row in left), default=0) * max(
-        (int(max(col, default=0)) for col in right), default=0
-    )
+    if isinstance(left, numpy.ndarray):
+        sums = int(left.sum(axis=1, dtype=object).max(initial=0)) if left.size else 0
+        bound = sums * (int(right.max()) if right.size else 0)
+    else:
+        bound = max((sum(row) for row in left), default=0) * max(
+            (max(col, default=0) for col in right), default=0
+        )
     return _matrix(left, bound) @ _matrix(right, bound).T
 
 

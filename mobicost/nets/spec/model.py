@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ...errors import MobicostError
-from ..expr import Number, make_divisible
+from ..expr import Number, divisible, make_divisible
 from ..expr import variables as variables_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +42,14 @@ def round_channels(channels: Number, alpha: Fraction, policy: str = "floor") -> 
     >>> [round_channels(32, Fraction(7, 20), p) for p in ROUNDINGS]  # alpha C = 11.2
     [11, 11, 16]
     """
+    if type(channels) is int and type(alpha) is Fraction:  # in integers: sweeps round millions
+        p, q = alpha.numerator * channels, alpha.denominator
+        if policy == "floor":
+            return p // q if p >= 0 else -(-p // q)
+        if policy == "slim":
+            return max(p // q if p >= 0 else -(-p // q), 8)
+        if policy == "div8":
+            return divisible(p, q, 8)
     exact = alpha * channels
     if policy == "floor":
         return int(exact)
