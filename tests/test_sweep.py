@@ -345,3 +345,128 @@ def test_width_reads_answer_for_another_width():
     assert reads.same_at(Fraction(76, 100))  # every rounding answers alike
     assert not reads.same_at(Fraction(1, 2))  # 0.5 x 32 = 16
     assert not reads.same_at(Fraction(11, 10))  # above one: the last convolution widens
+
+
+# blocks within blocks, a `then`, a named instance, a width above one ("up"), a `when` on
+# rounded channels, and a block whose layer reads a tensor from outside it ("stem")
+NESTED = """
+name = "nested"
+input = [3, 64, 64]
+classes = 10
+[width]
+rounding = "div8"
+[defaults.conv]
+bn = true
+act = "relu"
+padding = 1
+[blocks.pair]
+params = ["c", "s"]
+layers = [
+  { name = "a", op = "conv", filters = "$c", kernel = 3, stride = "$s" },
+  { name = "b", op = "pw", filters = "$c", act = "none" },
+  { op = "add", input = ["b", "in"], when = "$s == 1 and $block_in == $in" },
+]
+[blocks.stage]
+params = ["c", "n"]
+layers = [
+  { block = "pair", with = { c = "$c", s = 2 } },
+  { block = "pair", with = { c = "$c", s = 1 }, repeat = "$n" },
+  { name = "wide", op = "pw", filters = "2 * $c", when = "width($c) > 16" },
+]
+[blocks.side]
+params = ["c"]
+layers = [{ op = "pw", filters = "$c", input = "stem" }]
+[[layers]]
+name = "stem"
+op = "conv"
+filters = 24
+kernel = 3
+[[layers]]
+block = "stage"
+columns = ["c", "n"]
+rows = [[16, 1], [40, 2]]
+[[layers]]
+block = "pair"
+name = "named"
+with = { c = 24, s = 1 }
+then = { s = 1 }
+repeat = 2
+[[layers]]
+block = "side"
+with = { c = 8 }
+[[layers]]
+op = "pw"
+filters = 1280
+width = "up"
+[[layers]]
+op = "gap"
+[[layers]]
+op = "fc"
+units = 10
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "alphas", "share"),
+    [
+        ("mobilenet-v3-large", [Fraction(k, 1000) for k in range(100, 1300, 7)], 0.5),
+        ("mobilenet-v2", [Fraction(k, 1000) for k in range(100, 1300, 7)], 0.5),
+        # int(alpha C) changes the wide layers' channels at almost every step of 0.0065
+        ("mobilenet-v1", [Fraction(k, 2000) for k in range(200, 2000, 13)], 0.05),
+        ("nested", [Fraction(k, 1000) for k in range(250, 1500, 5)], 0.5),
+    ],
+)
+def test_builds_sharing_expansions_equal_builds_alone(name, alphas, share, monkeypatch):
+    """Builds given one Expansions (a sweep's widths) write out again the block instances an
+    earlier build expanded alike: every layer, shape and cost, and what the build read of
+    alpha, equal a build on its own, at every width; and (``share``) many instances are
+    written out again, not expanded."""
+    from mobicost.nets.library import load
+    from mobicost.nets.network import build, conventions_for
+    from mobicost.nets.spec import Expansions, WidthReads, builder, parse
+
+    spec = parse(NESTED) if name == "nested" else load(name)
+    conventions = conventions_for(spec, bias="all", bn="all")
+    rewrites = []
+    rewrite = builder._Builder.rewrite
+
+    def spy(self, memo):
+        rewrites.append(rewrite(self, memo))
+        return rewrites[-1]
+
+    monkeypatch.setattr(builder._Builder, "rewrite", spy)
+    expansions = Expansions()
+    for alpha in alphas:
+        alone, shared = WidthReads(), WidthReads()
+        want = build(spec, alpha=alpha, resolution=96, conventions=conventions, reads=alone)
+        got = build(
+            spec,
+            alpha=alpha,
+            resolution=96,
+            conventions=conventions,
+            reads=shared,
+            expansions=expansions,
+        )
+        assert got.layers == want.layers, alpha
+        assert shared == alone, alpha
+    assert sum(rewrites) > share * len(rewrites)  # the case is worth having
+    if name == "nested":  # the block reading "stem" from outside itself is expanded each time
+        assert not any(key[1].startswith("side") for key in expansions.written)
+        assert any(key[1].startswith("stage") for key in expansions.written)
+
+
+def test_expansions_serve_one_spec_in_one_context():
+    """An Expansions kept by builds at one resolution (or of one spec) is not used by another,
+    whose instances' inputs and names it cannot vouch for."""
+    from mobicost.nets.library import load
+    from mobicost.nets.network import build
+    from mobicost.nets.spec import Expansions
+
+    expansions = Expansions()
+    spec = load("mobilenet-v2")
+    build(spec, alpha=Fraction(1, 2), resolution=96, expansions=expansions)
+    assert expansions.written
+    assert expansions.serves(spec, expansions.context)
+    assert not expansions.serves(load("mobilenet-v3-large"), expansions.context)
+    other = build(spec, alpha=Fraction(1, 2), resolution=128, expansions=expansions)
+    assert other == build(spec, alpha=Fraction(1, 2), resolution=128)

@@ -37,7 +37,7 @@ from . import ops
 from .memory import Workload, allocates, live_sets, network_memory, tensor_bytes
 from .network import Layer, Network, build
 from .ops import Tensor
-from .spec import INPUT, Spec, WidthReads, reads_size
+from .spec import INPUT, Expansions, Spec, WidthReads, reads_size
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -151,6 +151,9 @@ def cost_grid(
 
     workload = workload or Workload()
 
+    # the widths' builds write out again the block instances an earlier width expanded alike
+    expansions = Expansions()
+
     def net(alpha: Fraction, resolution: int, reads: WidthReads | None = None) -> Network:
         return build(
             spec,
@@ -160,6 +163,7 @@ def cost_grid(
             options=options,
             conventions=conventions,
             reads=reads,
+            expansions=expansions if reads is not None else None,
         )
 
     resizable = not reads_size(spec)

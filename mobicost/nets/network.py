@@ -25,7 +25,17 @@ from ..errors import MobicostError
 from ..exact import decimal_text, exact_number
 from . import ops
 from .ops import Op, Tensor
-from .spec import ROUNDING_NOTES, ROUNDINGS, Graph, Node, Spec, WidthReads, build_graph, typed
+from .spec import (
+    ROUNDING_NOTES,
+    ROUNDINGS,
+    Expansions,
+    Graph,
+    Node,
+    Spec,
+    WidthReads,
+    build_graph,
+    typed,
+)
 
 
 @dataclass(frozen=True)
@@ -273,10 +283,13 @@ def build(
     options: Mapping[str, object] | None = None,
     conventions: Conventions | None = None,
     reads: WidthReads | None = None,
+    expansions: Expansions | None = None,
 ) -> Network:
     """Cost ``spec`` at width ``alpha`` on a ``resolution`` input (or ``rho`` times its own)
     under ``conventions`` (the spec's own by default), recording in ``reads``, where given,
-    what its expansion read of alpha (:class:`~mobicost.nets.spec.WidthReads`)."""
+    what its expansion read of alpha (:class:`~mobicost.nets.spec.WidthReads`); builds given one
+    :class:`~mobicost.nets.spec.Expansions` write out again the block instances an earlier one
+    expanded alike."""
     exact_alpha = exact_number(alpha, "alpha")
     if resolution is not None and rho is not None:
         raise MobicostError("give the resolution or rho, not both")
@@ -302,6 +315,7 @@ def build(
         head=conventions.head,
         classes=conventions.classes,
         reads=reads,
+        expansions=expansions,
     )
     policy = rounding or (spec.width.rounding if spec.width else "floor")
     shown = tuple((name, chosen.get(name, option.default)) for name, option in spec.options.items())

@@ -62,7 +62,7 @@ The modules, each importing only those before it:
 from __future__ import annotations
 
 from .blocks import expansion
-from .builder import INPUT, Graph, Node, build_graph
+from .builder import INPUT, Expansions, Graph, Node, build_graph
 from .layers import ATTRIBUTES, WidthReads
 from .model import (
     ROUNDING_NOTES,
@@ -86,6 +86,7 @@ __all__ = [
     "ROUNDING_NOTES",
     "SIZE_VARIABLES",
     "WIDTH_MODES",
+    "Expansions",
     "Graph",
     "Node",
     "Option",

@@ -57,6 +57,47 @@ class Graph:
 INPUT = "input"
 
 
+@dataclass(frozen=True)
+class _Written:
+    """What expanding one block instance wrote: its nodes with their shapes, the aliases and
+    name counters it added, its last layer, the steps it counted toward the limit, and what it
+    read of alpha (the only thing its expansion reads that its key, :meth:`_Builder.instance`,
+    does not hold)."""
+
+    reads: WidthReads
+    nodes: tuple[tuple[Node, Tensor], ...]
+    aliases: tuple[tuple[str, str], ...]
+    counters: tuple[tuple[str, int], ...]
+    previous: str
+    steps: int
+
+
+class Expansions:
+    """The block instances that builds of one spec at one resolution, set of options and
+    rounding have expanded (a sweep's widths, :func:`~mobicost.nets.grid.cost_grid`), so that
+    a later build writes an instance out again instead of expanding it where its expansion
+    would be the same: the same block at the same place (its name), with the same params, on
+    the same input tensor, and every channel count it rounded rounding alike at the new alpha
+    (a block instance reads alpha through its roundings alone, as a whole expansion does:
+    :class:`~.layers.WidthReads`). An instance that reads a tensor from outside itself (a
+    layer named elsewhere) is not kept. MobileNet v3 Large keeps most of its 15 blocks from
+    one width to the next: a step of alpha changes a few of its 16 rounded channel counts."""
+
+    #: the instances kept under one key: the last few alphas' (a sweep's widths come in order)
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self.spec: Spec | None = None
+        self.context: tuple[Any, ...] = ()
+        self.written: dict[tuple[Any, ...], list[_Written]] = {}
+
+    def serves(self, spec: Spec, context: tuple[Any, ...]) -> bool:
+        """Whether a build of ``spec`` in ``context`` may use these (the first sets both)."""
+        if self.spec is None:
+            self.spec, self.context = spec, context
+        return self.spec is spec and self.context == context
+
+
 class _Builder(Attributes):
     """Expands a spec's entries into nodes, inferring each node's shape as it is added, by the
     :meth:`~mobicost.nets.ops.Op.infer` of its kind (the one place shapes are inferred)."""
@@ -93,6 +134,12 @@ class _Builder(Attributes):
         self.aliases: dict[str, str] = {}  #: block instances and skipped layers -> a node
         self.counters: dict[str, int] = {}
         self.blocks: list[str] = []  #: the prefixes of the block instances being expanded
+        self.readers: list[WidthReads] = []
+        self.expansions: Expansions | None = None
+        #: the block instances being recorded for :attr:`expansions`: the serial of their first
+        #: name, their input, and whether they read only what they wrote or their input
+        self.recording: list[list[Any]] = []
+        self.born: dict[str, int] = {}  #: each name's serial, in the order they were written
         self.previous = INPUT
 
     def graph(self) -> Graph:
@@ -128,6 +175,9 @@ class _Builder(Attributes):
                 f"{where}: input {name!r} names no earlier layer"
                 + (f" (nearby: {', '.join(nearby)})" if nearby else "")
             )
+        for record in self.recording:  # a tensor from outside the instance: not kept
+            if target != record[1] and self.born.get(target, -1) < record[0]:
+                record[2] = False
         return target
 
     # expansion (values are read by :class:`~.layers.Attributes`)
@@ -320,9 +370,25 @@ class _Builder(Attributes):
                 raise SpecError(f"{where}: a layer named {prefix!r} already exists")
         else:
             prefix = self.fresh(entry.get("name", name))
+        memo: tuple[Any, ...] | None = None
+        if self.expansions is not None:
+            memo = (key, prefix, tuple(self.blocks), start, self.shapes[start], head)
+            memo += tuple(sorted(variables.items()))
+            if self.rewrite(memo):
+                self.alias(prefix, self.previous)
+                if single and "name" in entry:
+                    outer[entry["name"]] = prefix
+                return
         self.blocks.append(prefix.rsplit(".", 1)[-1] if self.blocks else prefix)
         scope = {"in": start}
         self.previous = start
+        record = [len(self.born), start, True]
+        reads = WidthReads(self.rounding)
+        steps, counters, aliases = self.steps, dict(self.counters), len(self.aliases)
+        nodes = len(self.nodes)
+        if memo is not None:
+            self.recording.append(record)
+            self.readers.append(reads)
         try:
             for index, layer in enumerate(block["layers"]):
                 if not isinstance(layer, dict):
@@ -330,9 +396,56 @@ class _Builder(Attributes):
                 self.entry(layer, f"blocks.{name}.layers[{index}]", scope, variables, head, start)
         finally:
             self.blocks.pop()
-        self.aliases[prefix] = self.previous
+            if memo is not None:
+                self.recording.pop()
+                self.readers.pop()
+        if memo is not None and record[2] and self.expansions is not None:
+            written = _Written(
+                reads,
+                tuple((node, self.shapes[node.name]) for node in self.nodes[nodes:]),
+                tuple(list(self.aliases.items())[aliases:]),
+                tuple((k, v) for k, v in self.counters.items() if counters.get(k) != v),
+                self.previous,
+                self.steps - steps,
+            )
+            kept = self.expansions.written.setdefault(memo, [])
+            kept[:] = [written, *kept[: Expansions.KEPT - 1]]
+        self.alias(prefix, self.previous)
         if single and "name" in entry:  # later layers of the enclosing block name it so
             outer[entry["name"]] = prefix
+
+    def alias(self, name: str, target: str) -> None:
+        self.aliases[name] = target
+        self.born[name] = len(self.born)
+
+    def rewrite(self, memo: tuple[Any, ...]) -> bool:
+        """Write out a block instance as an earlier build expanded it under the key ``memo``
+        (:class:`Expansions`), where every channel count it rounded rounds alike at this
+        alpha; False where none does (or its names are taken, or its layers would pass the
+        limit: then it is expanded, and fails in its place)."""
+        assert self.expansions is not None
+        for written in self.expansions.written.get(memo, ()):
+            if not written.reads.same_at(self.alpha):
+                continue
+            if self.steps + written.steps > MAX_LAYERS or any(
+                node.name in self.shapes or node.name in self.aliases for node, _ in written.nodes
+            ):
+                return False
+            for node, shape in written.nodes:
+                self.nodes.append(node)
+                self.shapes[node.name] = shape
+                self.born[node.name] = len(self.born)
+            for name, target in written.aliases:
+                self.alias(name, target)
+            self.counters.update(written.counters)
+            for reader in self.readers:
+                reader.rounded.update(written.reads.rounded)
+                if written.reads.above_one is not None:
+                    reader.above_one = written.reads.above_one
+            self.steps += written.steps
+            self.previous = written.previous
+            return True
+        return False
 
     def inputs(
         self, entry: Mapping[str, Any], scope: Mapping[str, str], where: str, none: bool = False
@@ -431,6 +544,7 @@ class _Builder(Attributes):
             )
         self.nodes.append(Node(full, op, tuple(inputs), head, where))
         self.shapes[full] = out
+        self.born[full] = len(self.born)
         if local is not None:
             scope[local] = full
         self.previous = full
@@ -446,9 +560,11 @@ def build_graph(
     head: bool = True,
     classes: int | None = None,
     reads: WidthReads | None = None,
+    expansions: Expansions | None = None,
 ) -> Graph:
     """Expand ``spec`` at width ``alpha`` on a ``resolution`` input into a :class:`Graph`,
-    recording in ``reads``, where given, what the expansion read of alpha."""
+    recording in ``reads``, where given, what the expansion read of alpha; ``expansions``, where
+    given, keeps the block instances of builds that share one (:class:`Expansions`)."""
     bindings: dict[str, Number] = {}
     chosen = dict(options or {})
     for name in chosen:
@@ -488,7 +604,13 @@ def build_graph(
         spec.classes if classes is None else classes,
     )
     if reads is not None:
-        reads.rounding, builder.reads = builder.rounding, reads
+        reads.rounding = builder.rounding
+        builder.readers.append(reads)
+    if expansions is not None and expansions.serves(
+        spec,
+        (resolution, builder.rounding, tuple(sorted(builder.bindings.items())), builder.classes),
+    ):
+        builder.expansions = expansions
     builder.entries(spec.layers, "layers", head=False)
     if head:
         builder.entries(spec.head, "head", head=True)

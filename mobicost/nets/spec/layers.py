@@ -180,8 +180,9 @@ class Attributes:
     spec: Spec
     alpha: Fraction
     rounding: str
-    #: where the expansion's reads of alpha are recorded, if anywhere (:class:`WidthReads`)
-    reads: WidthReads | None = None
+    #: where the expansion's reads of alpha are recorded (:class:`WidthReads`): the whole
+    #: expansion's, where its caller asks, and each block instance's being recorded
+    readers: list[WidthReads]
 
     def width(self, value: Number) -> int:
         """``width(C)``: C channels under the width multiplier and the rounding policy."""
@@ -190,15 +191,15 @@ class Attributes:
                 raise ExpressionError(f"{value} channels is not a whole number")
             return int(value)
         answer = round_channels(value, self.alpha, self.rounding)
-        if self.reads is not None:
-            self.reads.rounded[value] = answer
+        for reader in self.readers:
+            reader.rounded[value] = answer
         return answer
 
     def above_one(self) -> bool:
         """Whether alpha is above one (where a ``width = "up"`` layer asks)."""
         answer = self.alpha > 1
-        if self.reads is not None:
-            self.reads.above_one = answer
+        for reader in self.readers:
+            reader.above_one = answer
         return answer
 
     def value(self, raw: Any, variables: Mapping[str, Number], where: str, what: str) -> Number:
