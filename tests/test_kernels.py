@@ -128,7 +128,9 @@ def test_torch_calibration_small(monkeypatch, tmp_path, run):
     monkeypatch.setattr(
         eager, "measure_layers", lambda net, **o: real(net, **{**o, "repeats": 1, "min_time": 1e-4})
     )
-    data = run.json("calibrate", "--runtime", "torch", "--networks", "2", "--threads", "1")
+    data = run.json(
+        "calibrate", "--runtime", "torch", "--networks", "2", "--rounds", "2", "--threads", "1"
+    )
     assert {row["kind"] for row in data["rows"]} >= {"conv.1x1", "fc", "gap"}
     assert all(row["samples"] > 0 for row in data["rows"])
     predicted = run.json("latency", "--alpha", "0.25", "--res", "32", "--device", "local",
@@ -152,8 +154,9 @@ def test_latency_runtime_needs_a_model_or_says_what_it_used(run, monkeypatch, tm
 def test_onnxruntime_calibration_and_prediction_small():
     from mobicost.backends import ort
 
-    model = ort.calibrate(networks=2, repeats=2, warmup=1, threads=1)
+    model = ort.calibrate(networks=2, repeats=2, warmup=1, rounds=2, threads=1)
     assert model.runtime == "onnxruntime" and model.threads == 1
+    assert "2 calibration networks in 2 rounds" in model.source
     assert {"conv.1x1", "reorder"} <= set(model.kinds)
     net = network("mobilenet-v2", alpha="0.5", resolution=32)
     prediction = ort.predict(net, model)
@@ -162,3 +165,11 @@ def test_onnxruntime_calibration_and_prediction_small():
     assert all(by[layer.name].bound == "fused" for layer in net.layers if layer.kind == "add")
     assert all(by[layer.name].seconds == 0 for layer in net.layers if layer.kind == "add")
     assert prediction.seconds > prediction.run_s > 0 or model.run == 0
+
+
+def test_calibration_networks_and_rounds_need_a_runtime(run):
+    # the roofline's calibration times no networks: these would be silently ignored
+    for option in ("--networks", "--rounds"):
+        message = run.error("calibrate", option, "2")
+        assert f"{option} applies to a kernel model: add --runtime" in message
+    assert "--rounds" in run.error("calibrate", "--runtime", "torch", "--rounds", "0")

@@ -8,6 +8,7 @@ predicts from the result, without PyTorch."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
@@ -37,33 +38,49 @@ def calibrate_kernels(
     networks: int = 40,
     repeats: int = 5,
     min_time: float = 0.005,
+    rounds: int = 3,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> KernelModel:
-    """Fit this machine's kernel model for PyTorch eager on the CPU in fp32."""
+    """Fit this machine's kernel model for PyTorch eager on the CPU in fp32: ``networks``
+    calibration networks timed layer by layer in ``rounds`` rounds over all of them, each
+    layer's time the least over the rounds of its median in a round (as
+    :func:`mobicost.backends.ort.calibrate`)."""
     _count("networks", networks)
+    _count("rounds", rounds)
+    nets = list(calibration_networks(networks))
+    least: list[list[float]] = [[] for _ in nets]
+    timed: list[list[Any]] = [[] for _ in nets]  # the layers timed, in order
+    wholes = [math.inf for _ in nets]
+    machine = None
+    for round_ in range(rounds):
+        for index, net in enumerate(nets):
+            measured = measure_layers(net, repeats=repeats, min_time=min_time, threads=threads)
+            machine = measured.machine
+            times = [timing.seconds for timing in measured.layers]
+            timed[index] = [timing.layer for timing in measured.layers]
+            least[index] = [min(a, b) for a, b in zip(least[index], times, strict=True)] or times
+            wholes[index] = min(wholes[index], measured.whole)
+            if progress is not None:
+                progress(round_ * len(nets) + index + 1, rounds * len(nets))
+    assert machine is not None
     samples: list[Sample] = []
     passes: list[Pass] = []
-    machine = None
-    for index, net in enumerate(calibration_networks(networks)):
-        measured = measure_layers(net, repeats=repeats, min_time=min_time, threads=threads)
-        machine = measured.machine
+    for layers, times, whole in zip(timed, least, wholes, strict=True):
         kernels = []
-        for timing in measured.layers:
-            kind, (macs, moved) = layer_kind(timing.layer), _memory(timing.layer)
-            samples.append(Sample(kind, macs, moved, timing.seconds))
+        for layer, seconds in zip(layers, times, strict=True):
+            kind, (macs, moved) = layer_kind(layer), _memory(layer)
+            samples.append(Sample(kind, macs, moved, seconds))
             kernels.append((kind, macs, moved))
-        passes.append(Pass(tuple(kernels), measured.whole))
-        if progress is not None:
-            progress(index + 1, networks)
-    assert machine is not None
+        passes.append(Pass(tuple(kernels), whole))
     kinds, run, whole_error = fit_model(samples, passes)
     return KernelModel(
         "torch",
         machine.name,
         machine.threads,
         f"mobicost calibrate --runtime torch, {date.today().isoformat()}, "
-        f"{machine.runtime_title}, {networks} calibration networks, {len(samples)} kernels",
+        f"{machine.runtime_title}, {networks} calibration networks in {rounds} rounds, "
+        f"{len(samples)} kernels",
         kinds,
         run,
         0.0,

@@ -16,6 +16,7 @@ pass is timed apart, without the profiler, as ``session.run`` end to end.
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import tempfile
@@ -566,13 +567,17 @@ def calibrate(
     networks: int = 40,
     repeats: int = 10,
     warmup: int = 3,
+    rounds: int = 3,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> KernelModel:
     """Fit this machine's kernel model for ONNX Runtime (:mod:`mobicost.analysis.kernels`):
     ``networks`` calibration networks (:mod:`mobicost.analysis.calibration_nets`, none of the
-    library's) each run ``repeats`` times under the profiler, every kernel's median time a
-    sample of its kind; the whole pass timed apart gives the run's own cost."""
+    library's), in ``rounds`` rounds over all of them, each network run ``repeats`` times
+    under the profiler in each round; a kernel's time is the least over the rounds of its
+    median in a round (a round that a busy moment slowed does not count, as a network's time is
+    taken when its accuracy is judged), a sample of its kind; the whole pass timed apart, in
+    the same rounds, gives the run's own cost."""
     from datetime import date
 
     from ..analysis.calibration_nets import calibration_networks
@@ -581,23 +586,31 @@ def calibrate(
     _count("networks", networks)
     _count("repeats", repeats)
     _count("warmup", warmup, 0)
+    _count("rounds", rounds)
     _count("threads", threads)
+    prepared = []
+    for net in calibration_networks(networks):
+        model = to_onnx(net).SerializeToString()
+        found = kernels(net, threads=threads, model=model)
+        prepared.append((model, {"input": _random_input(net, 1)}, found))
+    kernel_times: list[dict[str, float]] = [{} for _ in prepared]
+    wholes: list[float] = [math.inf for _ in prepared]
+    for round_ in range(rounds):
+        for index, (model, feed, found) in enumerate(prepared):
+            runs, _ = _profiled(model, feed, threads, warmup, repeats)
+            least = kernel_times[index]
+            for kernel in found:
+                median = _median_iqr([run.get(kernel.name, 0.0) * 1e-6 for run in runs])[0]
+                least[kernel.name] = min(least.get(kernel.name, math.inf), median)
+            whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.05))
+            wholes[index] = min(wholes[index], whole)
+            if progress is not None:
+                progress(round_ * len(prepared) + index + 1, rounds * len(prepared))
     samples: list[Sample] = []
     passes: list[Pass] = []
-    for index, net in enumerate(calibration_networks(networks)):
-        model = to_onnx(net).SerializeToString()
-        feed = {"input": _random_input(net, 1)}
-        found = kernels(net, threads=threads, model=model)
-        runs, _ = _profiled(model, feed, threads, warmup, repeats)
-        medians = {}
-        for kernel in found:
-            times = [run.get(kernel.name, 0.0) * 1e-6 for run in runs]
-            medians[kernel.name] = _median_iqr(times)[0]
-            samples.append(Sample(kernel.kind, kernel.macs, kernel.bytes, medians[kernel.name]))
-        whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.05))
+    for (_, _, found), least, whole in zip(prepared, kernel_times, wholes, strict=True):
+        samples += [Sample(k.kind, k.macs, k.bytes, least[k.name]) for k in found]
         passes.append(Pass(tuple((k.kind, k.macs, k.bytes) for k in found), whole))
-        if progress is not None:
-            progress(index + 1, networks)
     kinds, run, whole_error = fit_model(samples, passes)
     used = machine(threads)
     return KernelModel(
@@ -605,7 +618,8 @@ def calibrate(
         used.name,
         used.threads,
         f"mobicost calibrate --runtime onnxruntime, {date.today().isoformat()}, "
-        f"{used.runtime_title}, {networks} calibration networks, {len(samples)} kernels",
+        f"{used.runtime_title}, {networks} calibration networks in {rounds} rounds, "
+        f"{len(samples)} kernels",
         kinds,
         run,
         0.0,

@@ -55,14 +55,25 @@ from .params import POSITIVE_INT
     show_default=True,
     help="With --runtime: how many calibration networks to time.",
 )
+@click.option(
+    "--rounds",
+    type=POSITIVE_INT,
+    default=3,
+    show_default=True,
+    help="With --runtime: rounds over the calibration networks; a kernel's time is the least "
+    "of its medians in each round, so that a busy moment does not move a kind.",
+)
 @click.option("--no-save", is_flag=True, help="Measure and print; keep the saved profile as is.")
 @format_options
+@click.pass_context
 def calibrate(
+    ctx: click.Context,
     target: str | None,
     dtypes: tuple[str, ...],
     threads: int | None,
     runtime: str | None,
     networks: int,
+    rounds: int,
     no_save: bool,
     fmt: Format,
     output: str | None,
@@ -81,8 +92,13 @@ def calibrate(
       mobicost latency mobilenet-v2 --device local --runtime onnxruntime
     """
     if runtime is not None:
-        _calibrate_kernels(runtime, target, dtypes, threads, networks, no_save, fmt, output)
+        _calibrate_kernels(
+            runtime, target, dtypes, threads, networks, rounds, no_save, fmt, output
+        )
         return
+    for name in ("networks", "rounds"):
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"--{name} applies to a kernel model: add --runtime")
     from ..nets.pytorch import require_torch
     from ..nets.timing import calibrate as measure
     from ..nets.timing import default_device, save_profile
@@ -100,6 +116,7 @@ def _calibrate_kernels(
     dtypes: tuple[str, ...],
     threads: int | None,
     networks: int,
+    rounds: int,
     no_save: bool,
     fmt: Format,
     output: str | None,
@@ -116,13 +133,15 @@ def _calibrate_kernels(
         from ..backends import ort
 
         ort.require_onnxruntime()
-        model = ort.calibrate(networks=networks, threads=threads, progress=shown)
+        model = ort.calibrate(networks=networks, rounds=rounds, threads=threads, progress=shown)
     else:
         from ..backends.eager import calibrate_kernels
         from ..nets.pytorch import require_torch
 
         require_torch()
-        model = calibrate_kernels(networks=networks, threads=threads, progress=shown)
+        model = calibrate_kernels(
+            networks=networks, rounds=rounds, threads=threads, progress=shown
+        )
     saved = None if no_save else save_model(model)
     emit(kernel_model_report(model, saved), fmt, output)
 
