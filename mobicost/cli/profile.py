@@ -92,9 +92,7 @@ def calibrate(
       mobicost latency mobilenet-v2 --device local --runtime onnxruntime
     """
     if runtime is not None:
-        _calibrate_kernels(
-            runtime, target, dtypes, threads, networks, rounds, no_save, fmt, output
-        )
+        _calibrate_kernels(runtime, target, dtypes, threads, networks, rounds, no_save, fmt, output)
         return
     for name in ("networks", "rounds"):
         if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
@@ -139,9 +137,7 @@ def _calibrate_kernels(
         from ..nets.pytorch import require_torch
 
         require_torch()
-        model = calibrate_kernels(
-            networks=networks, rounds=rounds, threads=threads, progress=shown
-        )
+        model = calibrate_kernels(networks=networks, rounds=rounds, threads=threads, progress=shown)
     saved = None if no_save else save_model(model)
     emit(kernel_model_report(model, saved), fmt, output)
 

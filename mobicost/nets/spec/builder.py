@@ -72,6 +72,17 @@ class _Written:
     steps: int
 
 
+@dataclass
+class _Recording:
+    """A block instance being expanded and recorded: the serial of the first name it writes,
+    its input, what it reads of alpha, and whether it reads only its input and what it wrote."""
+
+    first: int
+    start: str
+    reads: WidthReads
+    alone: bool = True
+
+
 class Expansions:
     """The block instances that builds of one spec at one resolution, set of options and
     rounding have expanded (a sweep's widths, :func:`~mobicost.nets.grid.cost_grid`), so that
@@ -136,9 +147,7 @@ class _Builder(Attributes):
         self.blocks: list[str] = []  #: the prefixes of the block instances being expanded
         self.readers: list[WidthReads] = []
         self.expansions: Expansions | None = None
-        #: the block instances being recorded for :attr:`expansions`: the serial of their first
-        #: name, their input, and whether they read only what they wrote or their input
-        self.recording: list[list[Any]] = []
+        self.recording: list[_Recording] = []  #: the block instances being recorded
         self.born: dict[str, int] = {}  #: each name's serial, in the order they were written
         self.previous = INPUT
 
@@ -175,9 +184,9 @@ class _Builder(Attributes):
                 f"{where}: input {name!r} names no earlier layer"
                 + (f" (nearby: {', '.join(nearby)})" if nearby else "")
             )
-        for record in self.recording:  # a tensor from outside the instance: not kept
-            if target != record[1] and self.born.get(target, -1) < record[0]:
-                record[2] = False
+        for recording in self.recording:  # a tensor from outside the instance: not kept
+            if target != recording.start and self.born.get(target, -1) < recording.first:
+                recording.alone = False
         return target
 
     # expansion (values are read by :class:`~.layers.Attributes`)
@@ -371,48 +380,59 @@ class _Builder(Attributes):
         else:
             prefix = self.fresh(entry.get("name", name))
         memo: tuple[Any, ...] | None = None
-        if self.expansions is not None:
+        if self.expansions is not None:  # an earlier build's expansion of it, where alike
             memo = (key, prefix, tuple(self.blocks), start, self.shapes[start], head)
             memo += tuple(sorted(variables.items()))
-            if self.rewrite(memo):
-                self.alias(prefix, self.previous)
-                if single and "name" in entry:
-                    outer[entry["name"]] = prefix
-                return
-        self.blocks.append(prefix.rsplit(".", 1)[-1] if self.blocks else prefix)
+        if memo is None or not self.rewrite(memo):
+            self.blocks.append(prefix.rsplit(".", 1)[-1] if self.blocks else prefix)
+            try:
+                self.expand(name, block, start, variables, head, memo)
+            finally:
+                self.blocks.pop()
+        self.alias(prefix, self.previous)
+        if single and "name" in entry:  # later layers of the enclosing block name it so
+            outer[entry["name"]] = prefix
+
+    def expand(
+        self,
+        name: str,
+        block: Mapping[str, Any],
+        start: str,
+        variables: Mapping[str, Number],
+        head: bool,
+        memo: tuple[Any, ...] | None,
+    ) -> None:
+        """Expand one instance of ``block`` on ``start``; where ``memo`` is given, record what
+        it wrote under that key (:class:`Expansions`), unless it read a tensor from outside."""
         scope = {"in": start}
         self.previous = start
-        record = [len(self.born), start, True]
-        reads = WidthReads(self.rounding)
+        recording = _Recording(len(self.born), start, WidthReads(self.rounding))
         steps, counters, aliases = self.steps, dict(self.counters), len(self.aliases)
         nodes = len(self.nodes)
         if memo is not None:
-            self.recording.append(record)
-            self.readers.append(reads)
+            self.recording.append(recording)
+            self.readers.append(recording.reads)
         try:
             for index, layer in enumerate(block["layers"]):
                 if not isinstance(layer, dict):
                     raise SpecError(f"{self.spec.where(f'blocks.{name}')}: layers must be tables")
                 self.entry(layer, f"blocks.{name}.layers[{index}]", scope, variables, head, start)
         finally:
-            self.blocks.pop()
             if memo is not None:
                 self.recording.pop()
                 self.readers.pop()
-        if memo is not None and record[2] and self.expansions is not None:
-            written = _Written(
-                reads,
-                tuple((node, self.shapes[node.name]) for node in self.nodes[nodes:]),
-                tuple(list(self.aliases.items())[aliases:]),
-                tuple((k, v) for k, v in self.counters.items() if counters.get(k) != v),
-                self.previous,
-                self.steps - steps,
-            )
-            kept = self.expansions.written.setdefault(memo, [])
-            kept[:] = [written, *kept[: Expansions.KEPT - 1]]
-        self.alias(prefix, self.previous)
-        if single and "name" in entry:  # later layers of the enclosing block name it so
-            outer[entry["name"]] = prefix
+        if memo is None or not recording.alone or self.expansions is None:
+            return
+        written = _Written(
+            recording.reads,
+            tuple((node, self.shapes[node.name]) for node in self.nodes[nodes:]),
+            tuple(list(self.aliases.items())[aliases:]),
+            tuple((k, v) for k, v in self.counters.items() if counters.get(k) != v),
+            self.previous,
+            self.steps - steps,
+        )
+        kept = self.expansions.written.setdefault(memo, [])
+        kept[:] = [written, *kept[: Expansions.KEPT - 1]]
 
     def alias(self, name: str, target: str) -> None:
         self.aliases[name] = target
