@@ -33,6 +33,7 @@ import itertools
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,6 +158,15 @@ def fit_model(
         abs(sum(row[i] * x for i, x in enumerate((scale, fixed_scale, run))) - 1) for row in rows
     )
     return scaled, run * 1e-6, error
+
+
+def calibration_source(runtime: str, title: str, networks: int, rounds: int, kernels: int) -> str:
+    """How a kernel model was calibrated, in words (:attr:`KernelModel.source`)."""
+    timed = f"{networks} calibration networks" + (f" in {rounds} rounds" if rounds > 1 else "")
+    return (
+        f"mobicost calibrate --runtime {runtime}, {date.today().isoformat()}, {title}, {timed}, "
+        f"{kernels} kernels"
+    )
 
 
 def _fit_for(kinds: Mapping[str, KindFit], kind: str) -> KindFit:

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import date
 from functools import partial
 from typing import Any
 
 from ..analysis.calibration_nets import calibration_networks
-from ..analysis.kernels import KernelModel, Pass, Sample, fit_model, layer_kind
+from ..analysis.kernels import (
+    KernelModel,
+    Pass,
+    Sample,
+    calibration_source,
+    fit_model,
+    layer_kind,
+)
 from ..errors import MobicostError
 from ..nets.timing import (
     LayerTiming,
@@ -38,7 +44,7 @@ def calibrate_kernels(
     networks: int = 40,
     repeats: int = 5,
     min_time: float = 0.005,
-    rounds: int = 3,
+    rounds: int = 1,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> KernelModel:
@@ -59,7 +65,9 @@ def calibrate_kernels(
             machine = measured.machine
             times = [timing.seconds for timing in measured.layers]
             timed[index] = [timing.layer for timing in measured.layers]
-            least[index] = [min(a, b) for a, b in zip(least[index], times, strict=True)] or times
+            if least[index]:
+                times = [min(a, b) for a, b in zip(least[index], times, strict=True)]
+            least[index] = times
             wholes[index] = min(wholes[index], measured.whole)
             if progress is not None:
                 progress(round_ * len(nets) + index + 1, rounds * len(nets))
@@ -78,9 +86,7 @@ def calibrate_kernels(
         "torch",
         machine.name,
         machine.threads,
-        f"mobicost calibrate --runtime torch, {date.today().isoformat()}, "
-        f"{machine.runtime_title}, {networks} calibration networks in {rounds} rounds, "
-        f"{len(samples)} kernels",
+        calibration_source("torch", machine.runtime_title, networks, rounds, len(samples)),
         kinds,
         run,
         0.0,

@@ -567,7 +567,7 @@ def calibrate(
     networks: int = 40,
     repeats: int = 10,
     warmup: int = 3,
-    rounds: int = 3,
+    rounds: int = 1,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> KernelModel:
@@ -578,10 +578,8 @@ def calibrate(
     median in a round (a round that a busy moment slowed does not count, as a network's time is
     taken when its accuracy is judged), a sample of its kind; the whole pass timed apart, in
     the same rounds, gives the run's own cost."""
-    from datetime import date
-
     from ..analysis.calibration_nets import calibration_networks
-    from ..analysis.kernels import KernelModel, Pass, Sample, fit_model
+    from ..analysis.kernels import KernelModel, Pass, Sample, calibration_source, fit_model
 
     _count("networks", networks)
     _count("repeats", repeats)
@@ -617,9 +615,7 @@ def calibrate(
         "onnxruntime",
         used.name,
         used.threads,
-        f"mobicost calibrate --runtime onnxruntime, {date.today().isoformat()}, "
-        f"{used.runtime_title}, {networks} calibration networks in {rounds} rounds, "
-        f"{len(samples)} kernels",
+        calibration_source("onnxruntime", used.runtime_title, networks, rounds, len(samples)),
         kinds,
         run,
         0.0,

@@ -58,10 +58,11 @@ from .params import POSITIVE_INT
 @click.option(
     "--rounds",
     type=POSITIVE_INT,
-    default=3,
+    default=1,
     show_default=True,
     help="With --runtime: rounds over the calibration networks; a kernel's time is the least "
-    "of its medians in each round, so that a busy moment does not move a kind.",
+    "of its medians in each round, so that a busy moment on a shared machine does not move a "
+    "kind (each round takes as long as the first).",
 )
 @click.option("--no-save", is_flag=True, help="Measure and print; keep the saved profile as is.")
 @format_options
