@@ -20,7 +20,11 @@ counted together), the group is costed cell by cell instead. Either way every nu
 The resolutions of a cross need not expand the spec again: where no expression reads a size and
 no tensor's channels follow the resolution, the first width's nodes are the nodes of every
 resolution, and only their shapes are inferred again and costed (:func:`_columns`), each layer
-once for each input shape it meets.
+once for each input shape it meets. Nor need every width expand it whole: a width whose
+roundings all answer as a recent width's is that network again
+(:class:`~mobicost.nets.spec.WidthReads`), and the widths that are built share one
+:class:`~mobicost.nets.spec.Expansions`, which writes out again each block instance an
+earlier width expanded alike.
 """
 
 from __future__ import annotations
