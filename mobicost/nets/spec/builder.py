@@ -447,8 +447,9 @@ class _Builder(Attributes):
         for written in self.expansions.written.get(memo, ()):
             if not written.reads.same_at(self.alpha):
                 continue
+            names = [node.name for node, _ in written.nodes] + [a for a, _ in written.aliases]
             if self.steps + written.steps > MAX_LAYERS or any(
-                node.name in self.shapes or node.name in self.aliases for node, _ in written.nodes
+                name in self.shapes or name in self.aliases for name in names
             ):
                 return False
             for node, shape in written.nodes:
