@@ -406,22 +406,27 @@ class _Builder(Attributes):
         it wrote under that key (:class:`Expansions`), unless it read a tensor from outside."""
         scope = {"in": start}
         self.previous = start
-        recording = _Recording(len(self.born), start, WidthReads(self.rounding))
-        steps, counters, aliases = self.steps, dict(self.counters), len(self.aliases)
-        nodes = len(self.nodes)
-        if memo is not None:
-            self.recording.append(recording)
-            self.readers.append(recording.reads)
-        try:
+
+        def layers() -> None:
             for index, layer in enumerate(block["layers"]):
                 if not isinstance(layer, dict):
                     raise SpecError(f"{self.spec.where(f'blocks.{name}')}: layers must be tables")
                 self.entry(layer, f"blocks.{name}.layers[{index}]", scope, variables, head, start)
+
+        if memo is None or self.expansions is None:
+            layers()
+            return
+        recording = _Recording(len(self.born), start, WidthReads(self.rounding))
+        steps, counters, aliases = self.steps, dict(self.counters), len(self.aliases)
+        nodes = len(self.nodes)
+        self.recording.append(recording)
+        self.readers.append(recording.reads)
+        try:
+            layers()
         finally:
-            if memo is not None:
-                self.recording.pop()
-                self.readers.pop()
-        if memo is None or not recording.alone or self.expansions is None:
+            self.recording.pop()
+            self.readers.pop()
+        if not recording.alone:
             return
         written = _Written(
             recording.reads,

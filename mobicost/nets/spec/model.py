@@ -44,10 +44,11 @@ def round_channels(channels: Number, alpha: Fraction, policy: str = "floor") -> 
     """
     if type(channels) is int and type(alpha) is Fraction:  # in integers: sweeps round millions
         p, q = alpha.numerator * channels, alpha.denominator
+        truncated = p // q if p >= 0 else -(-p // q)  # int(alpha C)
         if policy == "floor":
-            return p // q if p >= 0 else -(-p // q)
+            return truncated
         if policy == "slim":
-            return max(p // q if p >= 0 else -(-p // q), 8)
+            return max(truncated, 8)
         if policy == "div8":
             return divisible(p, q, 8)
     exact = alpha * channels
