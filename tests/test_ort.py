@@ -57,3 +57,44 @@ def test_cli(run):
     assert "ONNX Runtime" in " ".join(data["notes"])
     assert "measures on the CPU" in run.error("profile", "--runtime", "onnxruntime", "--on", "cuda")
     assert "fp32" in run.error("profile", "--runtime", "onnxruntime", "--dtype", "fp16")
+
+
+def test_a_kernel_is_timed_in_the_graph_of_its_own_session(monkeypatch):
+    # ONNX Runtime names the nodes it adds (ReorderOutput_token_171) afresh in each session:
+    # a kernel's time must be paired with the node of the session that profiled it. The
+    # profiler states each node's op and the bytes it read and wrote: each must be the
+    # kernel's of that name
+    from mobicost.backends import ort
+
+    net = network("mobilenet-v3-small", alpha="0.5", resolution=32)
+    model = ort.to_onnx(net).SerializeToString()
+    seen: list[list[dict]] = []
+    real = ort.kernel_times
+    monkeypatch.setattr(ort, "kernel_times", lambda events: seen.append(events) or real(events))
+    runs, _, graph = ort._profiled(model, {"input": ort._random_input(net, 1)}, 1, 1, 2)
+    found = {k.name: k for k in ort.kernels(net, model=model, graph=graph)}
+    events = [e for e in seen[0] if e.get("cat") == "Node" and e["name"].endswith("_kernel_time")]
+    reorders = 0
+    for event in events:
+        kernel = found[event["name"][: -len("_kernel_time")]]
+        assert kernel.op.endswith(":" + event["args"]["op_name"])
+        if kernel.kind == "reorder":
+            reorders += 1
+            moved = int(event["args"]["activation_size"]) + int(event["args"]["output_size"])
+            assert kernel.bytes == moved, kernel
+    assert reorders > 10 and set(runs[0]) == set(found)
+
+
+def test_kernels_compute_the_networks_macs_once():
+    # a layer of several nodes (a classifier's flatten and product, a squeeze-and-excitation)
+    # has each node's own products, not the layer's on each; a squeeze-and-excitation's
+    # convolutions compute on channels ONNX Runtime padded to its block, a little more
+    from mobicost.backends import ort
+
+    for name in ("shufflenet-v2", "googlenet", "mobilenet-v2"):
+        net = network(name, resolution=64)
+        assert sum(k.macs for k in ort.kernels(net, threads=1)) == net.total.macs, name
+    net = network("mobilenet-v3-small", resolution=64)
+    found = ort.kernels(net, threads=1)
+    assert net.total.macs <= sum(k.macs for k in found) <= net.total.macs * 1.005
+    assert all(k.macs == 0 for k in found if k.kind == "view")

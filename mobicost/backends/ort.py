@@ -68,10 +68,16 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
-def session(model: bytes, *, threads: int | None = None, profile_prefix: str | None = None) -> Any:
+def session(
+    model: bytes,
+    *,
+    threads: int | None = None,
+    profile_prefix: str | None = None,
+    optimized_path: str | None = None,
+) -> Any:
     """An ONNX Runtime CPU session on ``model`` with every graph optimization, ``threads``
-    intra-op threads, sequential execution, and the profiler on where ``profile_prefix`` is
-    given."""
+    intra-op threads, sequential execution, the profiler on where ``profile_prefix`` is given,
+    and the graph it runs written to ``optimized_path`` where that is given."""
     ort = require_onnxruntime()
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -82,6 +88,8 @@ def session(model: bytes, *, threads: int | None = None, profile_prefix: str | N
     if profile_prefix is not None:
         options.enable_profiling = True
         options.profile_file_prefix = profile_prefix
+    if optimized_path is not None:
+        options.optimized_model_filepath = optimized_path
     try:
         return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     except Exception as error:
@@ -167,11 +175,17 @@ def _whole(
 
 def _profiled(
     model: bytes, feed: dict[str, Any], threads: int | None, warmup: int, repeats: int
-) -> tuple[list[dict[str, float]], float]:
-    """Microseconds of each node's kernels in each of ``repeats`` profiled runs, and the
-    seconds one profiled run took."""
+) -> tuple[list[dict[str, float]], float, Any]:
+    """Microseconds of each node's kernels in each of ``repeats`` profiled runs, the seconds
+    one profiled run took, and the optimized graph the profiled session ran: the names of the
+    nodes ONNX Runtime adds itself (``ReorderOutput_token_12``) differ from one session to the
+    next, so a kernel's time is paired with its node only in the graph of the same session."""
+    onnx = require_onnx()
     with _profile_folder() as prefix:
-        profiled = session(model, threads=threads, profile_prefix=prefix)
+        optimized = prefix + "-optimized.onnx"
+        profiled = session(
+            model, threads=threads, profile_prefix=prefix, optimized_path=optimized
+        )
         for _ in range(warmup):
             profiled.run(None, feed)
         started = time.perf_counter()
@@ -181,10 +195,32 @@ def _profiled(
         path = profiled.end_profiling()
         with open(path, encoding="utf-8") as handle:
             events = json.load(handle)
+        graph = onnx.load(optimized, load_external_data=False).graph
     runs = kernel_times(events)[-repeats:]
     if len(runs) < repeats:  # pragma: no cover - a profiler that lost runs
         raise MobicostError(f"ONNX Runtime's profiler recorded {len(runs)} of {repeats} runs")
-    return runs, elapsed / repeats
+    _name_unnamed(graph, runs[0])
+    return runs, elapsed / repeats, graph
+
+
+def _name_unnamed(graph: Any, timed: Mapping[str, float]) -> None:
+    """Name the nodes ONNX Runtime made without a name (a HardSwish after a matrix product,
+    inlined as HardSigmoid and Mul) as its session named them, ``{op}_{index}``: of each op,
+    the names the profile has and the graph lacks, in order of their index, to the unnamed
+    nodes in the graph's order."""
+    unnamed: dict[str, list[Any]] = {}
+    for node in graph.node:
+        if not node.name:
+            unnamed.setdefault(node.op_type, []).append(node)
+    named = {node.name for node in graph.node}
+    for op, nodes in unnamed.items():
+        suffixes = []
+        for name in timed:
+            head, _, index = name.rpartition("_")
+            if head == op and index.isdigit() and name not in named:
+                suffixes.append(int(index))
+        for node, index in zip(nodes, sorted(suffixes), strict=False):
+            node.name = f"{op}_{index}"
 
 
 def measure_layers(
@@ -299,7 +335,7 @@ def _timed(
     """The whole pass and each layer's kernels (``owner`` names a kernel's layer, or None for
     a kernel of the runtime's own), timed as :func:`measure_layers` says."""
     whole_samples = _whole(model, feed, threads, warmup, repeats, min_time)
-    runs, elapsed = _profiled(model, feed, threads, warmup, repeats)
+    runs, elapsed, _ = _profiled(model, feed, threads, warmup, repeats)
     names = {layer.name for layer in network.layers}
     per_layer: dict[str, list[float]] = {name: [0.0] * repeats for name in names}
     other = [0.0] * repeats
@@ -411,18 +447,27 @@ def kernel_kind(op_type: str, domain: str, attributes: Mapping[str, Any], channe
 
 
 def kernels(
-    network: Network, *, batch: int = 1, threads: int | None = None, model: bytes | None = None
+    network: Network,
+    *,
+    batch: int = 1,
+    threads: int | None = None,
+    model: bytes | None = None,
+    graph: Any | None = None,
 ) -> list[Kernel]:
     """The kernels ONNX Runtime runs for ``network`` (exported by :func:`to_onnx`), in order,
     each with the layers it computes: the layer it is named after, the layers whose output it
     writes, and any layer left without a node of its own (folded away: batch norm, an
     activation, a residual add, dropout), given to the node that computes that layer's first
-    input. Nodes ONNX Runtime added itself (layout reorders) move the tensor they read."""
+    input. A layer run as several nodes (a squeeze-and-excitation's, a classifier's flatten and
+    product) has each node's own tensors and products. Nodes ONNX Runtime added itself (layout
+    reorders) move the tensor they read. ``graph`` is the optimized graph of ``model`` where a
+    session already wrote it (:func:`_profiled`), so that its nodes' names are the ones that
+    session's profile uses."""
     from ..nets.memory import Workload, layer_memory
 
     onnx = require_onnx()
     model = model if model is not None else to_onnx(network, batch=batch).SerializeToString()
-    graph = optimized_graph(model, threads)
+    graph = graph if graph is not None else optimized_graph(model, threads)
     names = {layer.name for layer in network.layers}
     by_name = {layer.name: layer for layer in network.layers}
     workload = Workload(batch=batch)
@@ -445,6 +490,9 @@ def kernels(
         owned.append(mine)
         for name in mine:
             owner_of[name] = index
+    several = {  # layers with more than one node of their own (not a reorder of their output)
+        part_of[index] for index in part_of if layer_of(graph.node[index].name, names)
+    }
     sizes = _tensor_sizes(onnx, model, graph, network, batch)
     for layer in network.layers:  # folded away: to the node computing its first input
         if layer.name in owner_of:
@@ -461,7 +509,11 @@ def kernels(
         channels = first.inputs[0].c if first is not None and first.inputs else 0
         kind = kernel_kind(node.op_type, node.domain, attributes, channels)
         read = ""
-        if index in part_of or any(owner_of.get(n) != index for n in layers[:1]):
+        if (
+            index in part_of
+            or any(owner_of.get(n) != index for n in layers[:1])
+            or (layers and layers[0] in several)
+        ):
             # one of a layer's several nodes: its own tensors, and its own products
             read = part_of.get(index, layers[0] if layers else "")
             moved = sum(sizes.get(t, 0) for t in (*node.input, *node.output) if t)
@@ -586,29 +638,29 @@ def calibrate(
     _count("warmup", warmup, 0)
     _count("rounds", rounds)
     _count("threads", threads)
-    prepared = []
-    for net in calibration_networks(networks):
-        model = to_onnx(net).SerializeToString()
-        found = kernels(net, threads=threads, model=model)
-        prepared.append((model, {"input": _random_input(net, 1)}, found))
-    kernel_times: list[dict[str, float]] = [{} for _ in prepared]
+    prepared = [
+        (net, to_onnx(net).SerializeToString(), {"input": _random_input(net, 1)})
+        for net in calibration_networks(networks)
+    ]
+    least: list[dict[tuple[Any, ...], tuple[Kernel, float]]] = [{} for _ in prepared]
     wholes: list[float] = [math.inf for _ in prepared]
     for round_ in range(rounds):
-        for index, (model, feed, found) in enumerate(prepared):
-            runs, _ = _profiled(model, feed, threads, warmup, repeats)
-            least = kernel_times[index]
-            for kernel in found:
+        for index, (net, model, feed) in enumerate(prepared):
+            runs, _, graph = _profiled(model, feed, threads, warmup, repeats)
+            found = kernels(net, threads=threads, model=model, graph=graph)
+            for key, kernel in _identified(found):
                 median = _median_iqr([run.get(kernel.name, 0.0) * 1e-6 for run in runs])[0]
-                least[kernel.name] = min(least.get(kernel.name, math.inf), median)
+                if key not in least[index] or median < least[index][key][1]:
+                    least[index][key] = (kernel, median)
             whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.05))
             wholes[index] = min(wholes[index], whole)
             if progress is not None:
                 progress(round_ * len(prepared) + index + 1, rounds * len(prepared))
     samples: list[Sample] = []
     passes: list[Pass] = []
-    for (_, _, found), least, whole in zip(prepared, kernel_times, wholes, strict=True):
-        samples += [Sample(k.kind, k.macs, k.bytes, least[k.name]) for k in found]
-        passes.append(Pass(tuple((k.kind, k.macs, k.bytes) for k in found), whole))
+    for timed, whole in zip(least, wholes, strict=True):
+        samples += [Sample(k.kind, k.macs, k.bytes, seconds) for k, seconds in timed.values()]
+        passes.append(Pass(tuple((k.kind, k.macs, k.bytes) for k, _ in timed.values()), whole))
     kinds, run, whole_error = fit_model(samples, passes)
     used = machine(threads)
     return KernelModel(
@@ -621,6 +673,17 @@ def calibrate(
         0.0,
         whole_error,
     )
+
+
+def _identified(found: Sequence[Kernel]) -> Iterator[tuple[tuple[Any, ...], Kernel]]:
+    """Each kernel with a key that names it in any session's graph of the same model: what it
+    runs and computes (a node's name may not: see :func:`_profiled`), and its place among
+    kernels alike in all of that, which are interchangeable."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for kernel in found:
+        alike = (kernel.op, kernel.kind, kernel.layers, kernel.reads, kernel.macs, kernel.bytes)
+        seen[alike] = seen.get(alike, -1) + 1
+        yield (*alike, seen[alike]), kernel
 
 
 def predict(
