@@ -183,9 +183,7 @@ def _profiled(
     onnx = require_onnx()
     with _profile_folder() as prefix:
         optimized = prefix + "-optimized.onnx"
-        profiled = session(
-            model, threads=threads, profile_prefix=prefix, optimized_path=optimized
-        )
+        profiled = session(model, threads=threads, profile_prefix=prefix, optimized_path=optimized)
         for _ in range(warmup):
             profiled.run(None, feed)
         started = time.perf_counter()
@@ -216,11 +214,11 @@ def _name_unnamed(graph: Any, timed: Mapping[str, float]) -> None:
     for op, nodes in unnamed.items():
         suffixes = []
         for name in timed:
-            head, _, index = name.rpartition("_")
-            if head == op and index.isdigit() and name not in named:
-                suffixes.append(int(index))
-        for node, index in zip(nodes, sorted(suffixes), strict=False):
-            node.name = f"{op}_{index}"
+            head, _, suffix = name.rpartition("_")
+            if head == op and suffix.isdigit() and name not in named:
+                suffixes.append(int(suffix))
+        for node, number in zip(nodes, sorted(suffixes), strict=False):
+            node.name = f"{op}_{number}"
 
 
 def measure_layers(
