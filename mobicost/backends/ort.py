@@ -48,6 +48,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 INSTALL_HINT = "onnxruntime is not installed: pip install 'mobicost[onnxruntime]'"
 
+#: whether the intra-op threads spin while they wait for work (ONNX Runtime's default) rather
+#: than sleep. Off: on a virtual machine, threads that spin are what the hypervisor takes away
+#: first. Measured on the 2-core VM this project is built on, MobileNet v2 run back to back in
+#: one session took 3.8 ms a pass for about 25 seconds, then 6.6 ms for as long as it kept
+#: running (one thread alone: 7.4 ms throughout; two threads that sleep: 4.8 ms throughout),
+#: so a calibration of minutes timed its first networks on one machine and the rest on
+#: another. Every time mobicost measures or calibrates in ONNX Runtime is for threads that
+#: sleep; a deployment whose threads spin runs up to a fifth faster on a quiet machine.
+SPINNING = False
+_WAITING = "" if SPINNING else " (intra-op threads sleep, not spin, between kernels)"
+
 
 def require_onnxruntime() -> Any:
     """Import onnxruntime (and onnx, which writes the models), or raise a
@@ -76,14 +87,16 @@ def session(
     optimized_path: str | None = None,
 ) -> Any:
     """An ONNX Runtime CPU session on ``model`` with every graph optimization, ``threads``
-    intra-op threads, sequential execution, the profiler on where ``profile_prefix`` is given,
-    and the graph it runs written to ``optimized_path`` where that is given."""
+    intra-op threads that wait for work without spinning (:data:`SPINNING`), sequential
+    execution, the profiler on where ``profile_prefix`` is given, and the graph it runs written
+    to ``optimized_path`` where that is given."""
     ort = require_onnxruntime()
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.intra_op_num_threads = threads or default_threads()
     options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if SPINNING else "0")
     options.log_severity_level = 3  # errors only
     if profile_prefix is not None:
         options.enable_profiling = True
@@ -351,7 +364,8 @@ def _timed(
         timings.append(LayerTiming(layer, median, spread, 1, samples))
     whole, whole_spread = _median_iqr(whole_samples)
     method = (
-        f"each layer's kernels as ONNX Runtime's profiler timed them (all graph optimizations: "
+        f"each layer's kernels as ONNX Runtime's profiler timed them{_WAITING} (all graph "
+        "optimizations: "
         f"a layer fused into another shows 0), median over {repeats} runs "
         f"({elapsed * 1e3:.3g} ms a profiled run)"
     )
@@ -665,7 +679,9 @@ def calibrate(
         "onnxruntime",
         used.name,
         used.threads,
-        calibration_source("onnxruntime", used.runtime_title, networks, rounds, len(samples)),
+        calibration_source(
+            "onnxruntime", used.runtime_title + _WAITING, networks, rounds, len(samples)
+        ),
         kinds,
         run,
         0.0,
