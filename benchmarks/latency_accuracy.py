@@ -185,9 +185,9 @@ def judge(
         roof = float(predict(net, roofline, Workload()).seconds) if roofline else float("nan")
         predicted.append(guess)
         old.append(roof)
+        roof_cells = f"{roof * 1e3:.2f} | {roof / seen - 1:+.1%}" if roofline else "- | -"
         rows.append(
-            f"| {label} | {seen * 1e3:.2f} | {guess * 1e3:.2f} | {line:+.1%} | "
-            f"{roof * 1e3:.2f} | {roof / seen - 1:+.1%} |"
+            f"| {label} | {seen * 1e3:.2f} | {guess * 1e3:.2f} | {line:+.1%} | {roof_cells} |"
         )
         print(rows[-1], file=sys.stderr)
     errors = [abs(p / m - 1) for p, m in zip(predicted, measured, strict=True)]
@@ -198,13 +198,21 @@ def judge(
         "| network | measured ms | predicted ms | error | roofline ms | roofline error |",
         "|---|---:|---:|---:|---:|---:|",
     ]
+    against_roofline = (
+        f"; roofline MAPE {statistics.mean(old_errors):.1%}, largest {max(old_errors):.1%}"
+        if roofline
+        else " (no roofline: `mobicost calibrate` has not saved the local profile)"
+    )
+    ranks_roofline = (
+        f" (roofline {spearman(measured, old):.3f}, {pairs_agreeing(measured, old):.1%})"
+        if roofline
+        else ""
+    )
     tail = [
         "",
-        f"MAPE {statistics.mean(errors):.1%}, largest {max(errors):.1%}; "
-        f"roofline MAPE {statistics.mean(old_errors):.1%}, largest {max(old_errors):.1%}. "
+        f"MAPE {statistics.mean(errors):.1%}, largest {max(errors):.1%}{against_roofline}. "
         f"Rank agreement: Spearman {spearman(measured, predicted):.3f}, pairs in the right "
-        f"order {pairs_agreeing(measured, predicted):.1%} (roofline "
-        f"{spearman(measured, old):.3f}, {pairs_agreeing(measured, old):.1%}).",
+        f"order {pairs_agreeing(measured, predicted):.1%}{ranks_roofline}.",
     ]
     return "\n".join(head + rows + tail)
 
