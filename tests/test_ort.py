@@ -98,3 +98,16 @@ def test_kernels_compute_the_networks_macs_once():
     found = ort.kernels(net, threads=1)
     assert net.total.macs <= sum(k.macs for k in found) <= net.total.macs * 1.005
     assert all(k.macs == 0 for k in found if k.kind == "view")
+
+
+def test_sessions_threads_sleep_rather_than_spin():
+    # on a virtual machine spinning threads ran at two speeds (README: "Threads that spin"):
+    # every session mobicost times with must carry the setting, and its profile says so
+    from mobicost.backends import ort
+
+    net = network("mobilenet-v1", alpha="0.25", resolution=32)
+    made = ort.session(ort.to_onnx(net).SerializeToString(), threads=1)
+    options = made.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    measured = ort.measure_layers(net, repeats=2, warmup=1, min_time=0.001, threads=1)
+    assert "threads sleep, not spin" in measured.method
