@@ -365,8 +365,7 @@ def _timed(
     whole, whole_spread = _median_iqr(whole_samples)
     method = (
         f"each layer's kernels as ONNX Runtime's profiler timed them{_WAITING} (all graph "
-        "optimizations: "
-        f"a layer fused into another shows 0), median over {repeats} runs "
+        f"optimizations: a layer fused into another shows 0), median over {repeats} runs "
         f"({elapsed * 1e3:.3g} ms a profiled run)"
     )
     return LayerTimings(
