@@ -67,11 +67,11 @@ NETWORKS = [
 ]
 
 
-def runner_ort(net: object, threads: int | None) -> Callable[[], object]:
+def runner_ort(net: object, threads: int | None, spin: bool) -> Callable[[], object]:
     """One forward pass of ``net`` in an ONNX Runtime session made once (warm)."""
     from mobicost.backends import ort
 
-    plain = ort.session(ort.to_onnx(net).SerializeToString(), threads=threads)
+    plain = ort.session(ort.to_onnx(net).SerializeToString(), threads=threads, spin=spin)
     feed = {"input": ort._random_input(net, 1)}
     for _ in range(5):
         plain.run(None, feed)
@@ -141,7 +141,13 @@ def pairs_agreeing(a: list[float], b: list[float]) -> float:
 
 
 def judge(
-    runtime: str, reuse: bool, threads: int | None, repeats: int, rounds: int, networks: int
+    runtime: str,
+    reuse: bool,
+    threads: int | None,
+    repeats: int,
+    rounds: int,
+    networks: int,
+    spin: bool,
 ) -> str:
     started = time.time()
     if reuse:
@@ -149,7 +155,7 @@ def judge(
     elif runtime == "onnxruntime":
         from mobicost.backends import ort
 
-        model = ort.calibrate(networks=networks, threads=threads)
+        model = ort.calibrate(networks=networks, threads=threads, spin=spin)
         save_model(model)
     else:
         from mobicost.backends.eager import calibrate_kernels
@@ -168,7 +174,7 @@ def judge(
         except Exception as error:
             print(f"skipped {label}: {error}", file=sys.stderr)
     if runtime == "onnxruntime":
-        measured = measure_all([runner_ort(net, threads) for net in nets], rounds, repeats)
+        measured = measure_all([runner_ort(net, threads, spin) for net in nets], rounds, repeats)
     else:
         with torch_settings(threads):
             runners = [runner_torch(net, threads) for net in nets]
@@ -225,6 +231,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="measurements in a round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds over all the networks")
     parser.add_argument("--networks", type=int, default=40, help="calibration networks")
+    parser.add_argument(
+        "--spin", action="store_true", help="ONNX Runtime's threads spin (its default)"
+    )
     args = parser.parse_args()
     print(
         f"{date.today().isoformat()}, {platform.processor() or platform.machine()}, "
@@ -232,7 +241,15 @@ def main() -> None:
     )
     for runtime in args.runtime or ("onnxruntime", "torch"):
         print(
-            judge(runtime, args.reuse, args.threads, args.repeats, args.rounds, args.networks)
+            judge(
+                runtime,
+                args.reuse,
+                args.threads,
+                args.repeats,
+                args.rounds,
+                args.networks,
+                args.spin,
+            )
             + "\n"
         )
 

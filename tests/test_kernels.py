@@ -173,3 +173,11 @@ def test_calibration_networks_and_rounds_need_a_runtime(run):
         message = run.error("calibrate", option, "2")
         assert f"{option} applies to a kernel model: add --runtime" in message
     assert "--rounds" in run.error("calibrate", "--runtime", "torch", "--rounds", "0")
+
+
+def test_spin_is_onnxruntimes(run):
+    # --spin sets how ONNX Runtime's threads wait: refused, in one line, anywhere else
+    message = "--spin applies to ONNX Runtime's threads: add --runtime onnxruntime"
+    for args in (["calibrate"], ["calibrate", "--runtime", "torch"], ["profile"],
+                 ["profile", "--runtime", "torch"]):  # fmt: skip
+        assert message in run.error(*args, "--spin")

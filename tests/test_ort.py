@@ -100,14 +100,18 @@ def test_kernels_compute_the_networks_macs_once():
     assert all(k.macs == 0 for k in found if k.kind == "view")
 
 
-def test_sessions_threads_sleep_rather_than_spin():
+def test_sessions_threads_sleep_unless_asked_to_spin(run):
     # on a virtual machine spinning threads ran at two speeds (README: "Threads that spin"):
-    # every session mobicost times with must carry the setting, and its profile says so
+    # every session mobicost times with carries the choice, and its profile says which
     from mobicost.backends import ort
 
     net = network("mobilenet-v1", alpha="0.25", resolution=32)
-    made = ort.session(ort.to_onnx(net).SerializeToString(), threads=1)
-    options = made.get_session_options()
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    measured = ort.measure_layers(net, repeats=2, warmup=1, min_time=0.001, threads=1)
-    assert "threads sleep, not spin" in measured.method
+    model = ort.to_onnx(net).SerializeToString()
+    for spin, value, words in ((False, "0", "sleeping"), (True, "1", "spinning")):
+        options = ort.session(model, threads=1, spin=spin).get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == value
+        measured = ort.measure_layers(net, repeats=2, warmup=1, min_time=0.001, spin=spin)
+        assert f"threads {words} between kernels" in measured.method
+    data = run.json("profile", "mobilenet-v1", "--alpha", "0.25", "--res", "32", "--repeats",
+                    "2", "--runtime", "onnxruntime", "--spin")  # fmt: skip
+    assert "intra-op threads spinning between kernels" in " ".join(data["notes"])

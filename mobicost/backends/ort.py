@@ -48,16 +48,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 INSTALL_HINT = "onnxruntime is not installed: pip install 'mobicost[onnxruntime]'"
 
-#: whether the intra-op threads spin while they wait for work (ONNX Runtime's default) rather
-#: than sleep. Off: on a virtual machine, threads that spin are what the hypervisor takes away
-#: first. Measured on the 2-core VM this project is built on, MobileNet v2 run back to back in
-#: one session took 3.8 ms a pass for about 25 seconds, then 6.6 ms for as long as it kept
-#: running (one thread alone: 7.4 ms throughout; two threads that sleep: 4.8 ms throughout),
-#: so a calibration of minutes timed its first networks on one machine and the rest on
-#: another. Every time mobicost measures or calibrates in ONNX Runtime is for threads that
-#: sleep; a deployment whose threads spin runs up to a fifth faster on a quiet machine.
-SPINNING = False
-_WAITING = "" if SPINNING else " (intra-op threads sleep, not spin, between kernels)"
+
+def _waiting(spin: bool) -> str:
+    """How the intra-op threads waited for work, in words, for a calibration's source and a
+    profile's method. They sleep unless a caller asks them to spin (ONNX Runtime's own
+    default: ``spin=True``, ``--spin``). On a virtual machine, threads that spin are what the
+    hypervisor takes away first: on the 2-core VM this project is built on, MobileNet v2 run
+    back to back in one session took 3.8 ms a pass for about 25 seconds, then 6.6 ms for as
+    long as it kept running (one thread alone: 7.4 ms throughout; two threads that sleep: 4.8
+    ms throughout), so a calibration of minutes timed its first networks on one machine and the
+    rest on another. On a quiet machine of its own, threads that spin run up to a fifth faster,
+    and are what a deployment with ONNX Runtime's defaults runs."""
+    return ", intra-op threads " + ("spinning" if spin else "sleeping") + " between kernels"
 
 
 def require_onnxruntime() -> Any:
@@ -85,9 +87,11 @@ def session(
     threads: int | None = None,
     profile_prefix: str | None = None,
     optimized_path: str | None = None,
+    spin: bool = False,
 ) -> Any:
     """An ONNX Runtime CPU session on ``model`` with every graph optimization, ``threads``
-    intra-op threads that wait for work without spinning (:data:`SPINNING`), sequential
+    intra-op threads that sleep while they wait for work unless ``spin`` (see
+    :func:`_waiting`'s note), sequential
     execution, the profiler on where ``profile_prefix`` is given, and the graph it runs written
     to ``optimized_path`` where that is given."""
     ort = require_onnxruntime()
@@ -96,7 +100,7 @@ def session(
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.intra_op_num_threads = threads or default_threads()
     options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if SPINNING else "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     options.log_severity_level = 3  # errors only
     if profile_prefix is not None:
         options.enable_profiling = True
@@ -178,16 +182,22 @@ def _whole(
     warmup: int,
     repeats: int,
     min_time: float,
+    spin: bool = False,
 ) -> tuple[float, ...]:
     """Seconds of whole forward passes (``session.run``), ``repeats`` measurements."""
-    plain = session(model, threads=threads)
+    plain = session(model, threads=threads, spin=spin)
     for _ in range(warmup):
         plain.run(None, feed)
     return _samples(lambda: plain.run(None, feed), lambda: None, repeats, min_time)[1]
 
 
 def _profiled(
-    model: bytes, feed: dict[str, Any], threads: int | None, warmup: int, repeats: int
+    model: bytes,
+    feed: dict[str, Any],
+    threads: int | None,
+    warmup: int,
+    repeats: int,
+    spin: bool = False,
 ) -> tuple[list[dict[str, float]], float, Any]:
     """Microseconds of each node's kernels in each of ``repeats`` profiled runs, the seconds
     one profiled run took, and the optimized graph the profiled session ran: the names of the
@@ -196,7 +206,9 @@ def _profiled(
     onnx = require_onnx()
     with _profile_folder() as prefix:
         optimized = prefix + "-optimized.onnx"
-        profiled = session(model, threads=threads, profile_prefix=prefix, optimized_path=optimized)
+        profiled = session(
+            model, threads=threads, profile_prefix=prefix, optimized_path=optimized, spin=spin
+        )
         for _ in range(warmup):
             profiled.run(None, feed)
         started = time.perf_counter()
@@ -243,10 +255,12 @@ def measure_layers(
     warmup: int = 5,
     min_time: float = 0.05,
     threads: int | None = None,
+    spin: bool = False,
 ) -> LayerTimings:
     """Run ``network`` in ONNX Runtime on a ``batch`` of random inputs and time every layer
     from the runtime's profiler (see the module's docstring); the whole pass apart, each of
-    ``repeats`` measurements lasting at least ``min_time`` seconds."""
+    ``repeats`` measurements lasting at least ``min_time`` seconds; the intra-op threads
+    sleep between kernels unless ``spin`` (ONNX Runtime's default: see :func:`_waiting`)."""
     _count("batch", batch)
     _count("repeats", repeats)
     _count("warmup", warmup, 0)
@@ -271,6 +285,7 @@ def measure_layers(
         warmup=warmup,
         min_time=min_time,
         threads=threads,
+        spin=spin,
     )
 
 
@@ -282,6 +297,7 @@ def measure_file(
     warmup: int = 5,
     min_time: float = 0.05,
     threads: int | None = None,
+    spin: bool = False,
 ) -> LayerTimings:
     """Run a user's own ONNX file in ONNX Runtime, as :func:`measure_layers` runs an exported
     network: costed as :func:`~mobicost.frontends.onnx.from_onnx` reads it (at ``input_shape``,
@@ -327,6 +343,7 @@ def measure_file(
         warmup=warmup,
         min_time=min_time,
         threads=threads,
+        spin=spin,
     )
 
 
@@ -342,11 +359,12 @@ def _timed(
     warmup: int,
     min_time: float,
     threads: int | None,
+    spin: bool,
 ) -> LayerTimings:
     """The whole pass and each layer's kernels (``owner`` names a kernel's layer, or None for
     a kernel of the runtime's own), timed as :func:`measure_layers` says."""
-    whole_samples = _whole(model, feed, threads, warmup, repeats, min_time)
-    runs, elapsed, _ = _profiled(model, feed, threads, warmup, repeats)
+    whole_samples = _whole(model, feed, threads, warmup, repeats, min_time, spin)
+    runs, elapsed, _ = _profiled(model, feed, threads, warmup, repeats, spin)
     names = {layer.name for layer in network.layers}
     per_layer: dict[str, list[float]] = {name: [0.0] * repeats for name in names}
     other = [0.0] * repeats
@@ -364,7 +382,7 @@ def _timed(
         timings.append(LayerTiming(layer, median, spread, 1, samples))
     whole, whole_spread = _median_iqr(whole_samples)
     method = (
-        f"each layer's kernels as ONNX Runtime's profiler timed them{_WAITING} (all graph "
+        f"each layer's kernels as ONNX Runtime's profiler timed them{_waiting(spin)} (all graph "
         f"optimizations: a layer fused into another shows 0), median over {repeats} runs "
         f"({elapsed * 1e3:.3g} ms a profiled run)"
     )
@@ -632,6 +650,7 @@ def calibrate(
     warmup: int = 3,
     rounds: int = 1,
     threads: int | None = None,
+    spin: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> KernelModel:
     """Fit this machine's kernel model for ONNX Runtime (:mod:`mobicost.analysis.kernels`):
@@ -640,7 +659,8 @@ def calibrate(
     under the profiler in each round; a kernel's time is the least over the rounds of its
     median in a round (a round that a busy moment slowed does not count, as a network's time is
     taken when its accuracy is judged), a sample of its kind; the whole pass timed apart, in
-    the same rounds, gives the run's own cost."""
+    the same rounds, gives the run's own cost. The intra-op threads sleep between kernels
+    unless ``spin`` (see :func:`_waiting`), as they will where the model predicts."""
     from ..analysis.calibration_nets import calibration_networks
     from ..analysis.kernels import KernelModel, Pass, Sample, calibration_source, fit_model
 
@@ -657,13 +677,13 @@ def calibrate(
     wholes: list[float] = [math.inf for _ in prepared]
     for round_ in range(rounds):
         for index, (net, model, feed) in enumerate(prepared):
-            runs, _, graph = _profiled(model, feed, threads, warmup, repeats)
+            runs, _, graph = _profiled(model, feed, threads, warmup, repeats, spin)
             found = kernels(net, threads=threads, model=model, graph=graph)
             for key, kernel in _identified(found):
                 median = _median_iqr([run.get(kernel.name, 0.0) * 1e-6 for run in runs])[0]
                 if key not in least[index] or median < least[index][key][1]:
                     least[index][key] = (kernel, median)
-            whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.05))
+            whole = statistics.median(_whole(model, feed, threads, 1, repeats, 0.05, spin))
             wholes[index] = min(wholes[index], whole)
             if progress is not None:
                 progress(round_ * len(prepared) + index + 1, rounds * len(prepared))
@@ -679,7 +699,7 @@ def calibrate(
         used.name,
         used.threads,
         calibration_source(
-            "onnxruntime", used.runtime_title + _WAITING, networks, rounds, len(samples)
+            "onnxruntime", used.runtime_title + _waiting(spin), networks, rounds, len(samples)
         ),
         kinds,
         run,

@@ -28,6 +28,15 @@ from .common import (
 )
 from .params import POSITIVE_INT
 
+#: ``--spin``: ONNX Runtime's threads as it runs them by default (calibrate, profile)
+SPIN = click.option(
+    "--spin",
+    is_flag=True,
+    help="With --runtime onnxruntime: let its intra-op threads spin while they wait for work, "
+    "as ONNX Runtime does by default (mobicost lets them sleep: on a virtual machine spinning "
+    "threads run at two speeds; see the README).",
+)
+
 
 @click.command(context_settings=CONTEXT)
 @click.option(
@@ -64,6 +73,7 @@ from .params import POSITIVE_INT
     "of its medians in each round, so that a busy moment on a shared machine does not move a "
     "kind (each round takes as long as the first).",
 )
+@SPIN
 @click.option("--no-save", is_flag=True, help="Measure and print; keep the saved profile as is.")
 @format_options
 @click.pass_context
@@ -75,6 +85,7 @@ def calibrate(
     runtime: str | None,
     networks: int,
     rounds: int,
+    spin: bool,
     no_save: bool,
     fmt: Format,
     output: str | None,
@@ -92,8 +103,14 @@ def calibrate(
       mobicost calibrate --runtime onnxruntime a kernel model for ONNX Runtime (minutes)
       mobicost latency mobilenet-v2 --device local --runtime onnxruntime
     """
+    if spin and runtime != "onnxruntime":
+        raise click.UsageError(
+            "--spin applies to ONNX Runtime's threads: add --runtime onnxruntime"
+        )
     if runtime is not None:
-        _calibrate_kernels(runtime, target, dtypes, threads, networks, rounds, no_save, fmt, output)
+        _calibrate_kernels(
+            runtime, target, dtypes, threads, networks, rounds, spin, no_save, fmt, output
+        )
         return
     for name in ("networks", "rounds"):
         if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
@@ -116,6 +133,7 @@ def _calibrate_kernels(
     threads: int | None,
     networks: int,
     rounds: int,
+    spin: bool,
     no_save: bool,
     fmt: Format,
     output: str | None,
@@ -132,7 +150,9 @@ def _calibrate_kernels(
         from ..backends import ort
 
         ort.require_onnxruntime()
-        model = ort.calibrate(networks=networks, rounds=rounds, threads=threads, progress=shown)
+        model = ort.calibrate(
+            networks=networks, rounds=rounds, threads=threads, spin=spin, progress=shown
+        )
     else:
         from ..backends.eager import calibrate_kernels
         from ..nets.pytorch import require_torch
@@ -167,6 +187,7 @@ def _calibrate_kernels(
     "--repeats", type=POSITIVE_INT, help="Repeats [default: 7 in torch, 20 in onnxruntime]."
 )
 @click.option("--threads", type=POSITIVE_INT, help="CPU threads [default: the runtime's choice].")
+@SPIN
 @convention_options
 @workload_options
 @format_options
@@ -184,6 +205,7 @@ def profile(
     runtime: str,
     repeats: int | None,
     threads: int | None,
+    spin: bool,
     fmt: Format,
     output: str | None,
     **options: Any,
@@ -214,11 +236,15 @@ def profile(
     workload = workload_of(options)
     if workload.weights != workload.activations:
         raise click.UsageError("profile runs one data type: give --dtype")
+    if spin and runtime != "onnxruntime":
+        raise click.UsageError(
+            "--spin applies to ONNX Runtime's threads: add --runtime onnxruntime"
+        )
     if isinstance(network, ImportedRef):
         no_knobs(network, alpha, rho, rounding, ctx.args)
         where = target or "cpu"
         measured = _imported_timings(
-            network, resolution, runtime, where, repeats, threads, workload, options
+            network, resolution, runtime, where, repeats, threads, spin, workload, options
         )
         prediction = _prediction(measured.network, workload, device, runtime, where)
         emit(profile_report(measured, prediction), fmt, output)
@@ -236,6 +262,7 @@ def profile(
             dtype=workload.activations,
             repeats=repeats or 20,
             threads=threads,
+            spin=spin,
         )
         emit(
             profile_report(measured, _prediction(net, workload, device, runtime, "cpu")),
@@ -287,6 +314,7 @@ def _imported_timings(
     where: str,
     repeats: int | None,
     threads: int | None,
+    spin: bool,
     workload: Any,
     options: dict[str, Any],
 ) -> Any:
@@ -319,6 +347,7 @@ def _imported_timings(
             input_shape=(*net.input.shape[1:],),
             repeats=repeats or 20,
             threads=threads,
+            spin=spin,
         )
     if runtime != "torch":
         raise click.UsageError(
