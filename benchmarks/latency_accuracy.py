@@ -2,6 +2,7 @@
 
     python benchmarks/latency_accuracy.py                    # calibrate, then judge (minutes)
     python benchmarks/latency_accuracy.py --runtime onnxruntime --reuse   # the saved model
+    python benchmarks/latency_accuracy.py --runtime onnxruntime --spin    # its threads spinning
 
 For each runtime (ONNX Runtime with all graph optimizations; PyTorch eager), the kernel model is
 calibrated first (``mobicost calibrate --runtime R``: random calibration networks, none of the
